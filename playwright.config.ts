@@ -1,0 +1,53 @@
+// Browser tests in Debian's Chromium (never a downloaded browser), served by `vite preview` from the built app.
+// Every test runs twice: project `wasm` (WebGPU unavailable) and project `webgpu` (SwiftShader, design.md §5).
+import { defineConfig } from '@playwright/test';
+
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const PORT = 4173;
+/** Flags that keep Chromium off the network it cannot reach here and quiet at start. */
+const COMMON_FLAGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+export default defineConfig({
+  testDir: 'e2e',
+  // SwiftShader renders WebGPU on the CPU: correct but slow. Wait on conditions, with generous limits.
+  timeout: 300_000,
+  expect: { timeout: 120_000 },
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  forbidOnly: !!process.env['CI'],
+  reporter: [['list']],
+  use: {
+    baseURL: `http://localhost:${PORT}`,
+    trace: 'retain-on-failure',
+  },
+  projects: [
+    {
+      name: 'wasm',
+      use: { launchOptions: { executablePath: CHROMIUM, args: [...COMMON_FLAGS, '--disable-gpu'] } },
+    },
+    {
+      name: 'webgpu',
+      use: {
+        launchOptions: {
+          executablePath: CHROMIUM,
+          args: [...COMMON_FLAGS, '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'],
+        },
+      },
+    },
+  ],
+  webServer: {
+    command: `npx vite preview --port ${PORT} --strictPort`,
+    url: `http://localhost:${PORT}/`,
+    reuseExistingServer: !process.env['CI'],
+    timeout: 60_000,
+  },
+});

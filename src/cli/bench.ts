@@ -1,0 +1,39 @@
+// `npm run bench [-- --json] [-- --only model,index]`: benchmarks, one section per concern, each figure next to a
+// baseline measured in the same run (the machines are shared and noisy: compare ratios, not absolute times).
+import { fileURLToPath } from 'node:url';
+import { benchIndex } from './bench/index-bench';
+import { benchModel } from './bench/model';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+const SECTIONS: Record<string, () => Promise<Record<string, unknown>>> = {
+  model: () => benchModel(`${ROOT}public/models/`, 'cranfield-tiny'),
+  index: () => benchIndex(ROOT),
+};
+
+async function main() {
+  const args = process.argv.slice(2);
+  const json = args.includes('--json');
+  const onlyArg = args.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+  const names = onlyArg ? onlyArg.split(',') : Object.keys(SECTIONS);
+  const report: Record<string, unknown> = {};
+  for (const name of names) {
+    const run = SECTIONS[name];
+    if (!run) throw new Error(`unknown benchmark section "${name}" (known: ${Object.keys(SECTIONS).join(', ')})`);
+    if (!json) process.stderr.write(`running ${name}…\n`);
+    report[name] = await run();
+  }
+  if (json) {
+    process.stdout.write(JSON.stringify(report) + '\n');
+    return;
+  }
+  for (const [section, figures] of Object.entries(report)) {
+    console.log(`[${section}]`);
+    console.log(JSON.stringify(figures, null, 2));
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+});

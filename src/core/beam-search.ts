@@ -1,0 +1,205 @@
+// Constrained beam search over a prefix index (CorpusIndex or LiveIndex) — the paper's retrieval procedure (design.md §1):
+//   1. title stage: beam search with `titleBeams` beams until each beam's title part is complete;
+//   2. first content token: from each title, the forced tokens (the separator) are read greedily, and at the first
+//      branching the `contentBeams` most likely children are kept;
+//   3. completion: each beam continues greedily (arg-max over the allowed tokens) until its prefix is unique —
+//      the passage is then looked up in the index, the model never writes it out.
+// Every step is one batched forward pass for all live beams. A beam stops the moment its state is a leaf, with no
+// forward pass for it. Only allowed tokens are ever read from a row, so results are always corpus keys, and a
+// corpus with fewer continuations than beams yields fewer beams, never junk.
+import { row, type LanguageModel, type NextTokenBatch, type SequenceHandle } from './language-model';
+import type { PrefixIndex } from './prefix-index';
+
+export interface BeamSearchOptions {
+  /** Beams in the title stage (the paper: 5). */
+  readonly titleBeams: number;
+  /** Beams kept per title at its first content branching (the paper: 10). */
+  readonly contentBeams: number;
+  /** Most batched forward passes one search may run; beams still open then are dropped and counted. */
+  readonly maxSteps: number;
+  readonly signal?: AbortSignal;
+}
+
+export const DEFAULT_BEAM_SEARCH: Omit<BeamSearchOptions, 'signal'> = {
+  titleBeams: 5,
+  contentBeams: 10,
+  maxSteps: 256,
+};
+
+/** One retrieved key: an exact corpus key, reached by the model under the constraint. */
+export interface Candidate<S> {
+  /** The leaf state (for a CorpusIndex, `lo`..`hi` is the candidate's range of index positions). */
+  readonly state: S;
+  /** Index entries of the key (several when identical keys share it). */
+  readonly entries: Uint32Array;
+  /** Tokens the model generated: the key's unique prefix. */
+  readonly tokens: readonly number[];
+  /** Sum of log P over the generated tokens. */
+  readonly logProb: number;
+  /** Sum of log P over the title part (all of `tokens` when the key became unique within its title). */
+  readonly titleLogProb: number;
+  /** Tokens of `tokens` that belong to the title part. */
+  readonly titleTokens: number;
+  /** Length-normalised path score: logProb / tokens.length. */
+  readonly score: number;
+}
+
+export interface BeamSearchResult<S> {
+  /** Best first (by length-normalised score). */
+  readonly candidates: Candidate<S>[];
+  readonly forwardPasses: number;
+  readonly generatedTokens: number;
+  /** Beams dropped because the step budget ran out. */
+  readonly truncated: number;
+}
+
+type Phase = 'title' | 'first-content' | 'greedy';
+
+interface Beam<S> {
+  readonly state: S;
+  readonly handle: SequenceHandle;
+  readonly next: Float32Array;
+  readonly tokens: readonly number[];
+  readonly logProb: number;
+  readonly titleLogProb: number;
+  readonly titleTokens: number;
+  readonly phase: Phase;
+}
+
+interface Expansion<S> {
+  readonly parent: Beam<S>;
+  readonly token: number;
+  readonly phase: Phase;
+}
+
+function topK(values: Float32Array, allowed: Uint32Array, k: number): number[] {
+  return Array.from(allowed)
+    .sort((a, b) => values[b]! - values[a]! || a - b)
+    .slice(0, k);
+}
+
+export async function constrainedBeamSearch<S>(
+  lm: LanguageModel,
+  index: PrefixIndex<S>,
+  prompt: readonly number[],
+  options: BeamSearchOptions,
+): Promise<BeamSearchResult<S>> {
+  const candidates: Candidate<S>[] = [];
+  const owned = new Set<SequenceHandle>();
+  let forwardPasses = 0;
+  let generatedTokens = 0;
+  const take = (batch: NextTokenBatch) => {
+    forwardPasses++;
+    batch.handles.forEach((h) => owned.add(h));
+    return batch;
+  };
+  const release = (handle: SequenceHandle) => {
+    if (owned.delete(handle)) lm.release(handle);
+  };
+
+  try {
+    options.signal?.throwIfAborted();
+    if (index.size === 0) return { candidates, forwardPasses, generatedTokens, truncated: 0 };
+    const first = take(await lm.prefill(prompt));
+    const rootState = index.root();
+    const root: Beam<S> = {
+      state: rootState,
+      handle: first.handles[0]!,
+      next: row(first, 0),
+      tokens: [],
+      logProb: 0,
+      titleLogProb: 0,
+      titleTokens: 0,
+      phase: index.titleComplete(rootState) ? 'first-content' : 'title',
+    };
+    let live: Beam<S>[] = [root];
+    let titled = root.phase === 'title' ? 0 : 1;
+
+    while (live.length > 0) {
+      options.signal?.throwIfAborted();
+      const expansions: Expansion<S>[] = [];
+      // Title stage: the best (titleBeams - titles found) expansions over all title beams.
+      const titleBeams = live.filter((b) => b.phase === 'title');
+      const titleOptions = titleBeams.flatMap((parent) =>
+        Array.from(index.allowed(parent.state), (token) => ({
+          parent,
+          token,
+          lp: parent.logProb + parent.next[token]!,
+        })),
+      );
+      titleOptions.sort((x, y) => y.lp - x.lp || x.token - y.token);
+      for (const o of titleOptions.slice(0, Math.max(0, options.titleBeams - titled))) {
+        expansions.push({ parent: o.parent, token: o.token, phase: 'title' });
+      }
+      for (const parent of live) {
+        if (parent.phase === 'title') continue;
+        const allowed = index.allowed(parent.state);
+        if (parent.phase === 'first-content' && allowed.length > 1) {
+          for (const token of topK(parent.next, allowed, options.contentBeams)) {
+            expansions.push({ parent, token, phase: 'greedy' });
+          }
+        } else {
+          expansions.push({ parent, token: topK(parent.next, allowed, 1)[0]!, phase: parent.phase });
+        }
+      }
+
+      // Advance every expansion in the index; leaves are finished without a forward pass.
+      const open: Omit<Beam<S>, 'handle' | 'next'>[] = [];
+      const openParents: SequenceHandle[] = [];
+      const openTokens: number[] = [];
+      for (const e of expansions) {
+        const state = index.advance(e.parent.state, e.token)!;
+        generatedTokens++;
+        const tokens = [...e.parent.tokens, e.token];
+        const logProb = e.parent.logProb + e.parent.next[e.token]!;
+        const inTitle = e.phase === 'title';
+        const path = {
+          state,
+          tokens,
+          logProb,
+          titleLogProb: inTitle ? logProb : e.parent.titleLogProb,
+          titleTokens: inTitle ? tokens.length : e.parent.titleTokens,
+        };
+        if (index.isLeaf(state)) {
+          if (inTitle) titled++;
+          candidates.push({ ...path, entries: index.entries(state), score: logProb / tokens.length });
+          continue;
+        }
+        let phase = e.phase;
+        if (phase === 'title' && index.titleComplete(state)) {
+          phase = 'first-content';
+          titled++;
+        }
+        open.push({ ...path, phase });
+        openParents.push(e.parent.handle);
+        openTokens.push(e.token);
+      }
+
+      const parents = live;
+      live = [];
+      if (open.length > 0) {
+        if (forwardPasses >= options.maxSteps) {
+          parents.forEach((p) => release(p.handle));
+          return finish(candidates, forwardPasses, generatedTokens, open.length);
+        }
+        const batch = take(await lm.extend(openParents, openTokens));
+        live = open.map((beam, i) => ({ ...beam, handle: batch.handles[i]!, next: row(batch, i) }));
+      }
+      parents.forEach((p) => release(p.handle));
+    }
+    return finish(candidates, forwardPasses, generatedTokens, 0);
+  } finally {
+    for (const handle of owned) lm.release(handle);
+    owned.clear();
+  }
+}
+
+function finish<S>(
+  candidates: Candidate<S>[],
+  forwardPasses: number,
+  generatedTokens: number,
+  truncated: number,
+): BeamSearchResult<S> {
+  candidates.sort((a, b) => b.score - a.score || a.entries[0]! - b.entries[0]!);
+  return { candidates, forwardPasses, generatedTokens, truncated };
+}

@@ -1,0 +1,129 @@
+// The model card: what a model is, what it can do, and the exact prompt templates it was trained with.
+// The retrieval pipeline reads every prompt from here (never hard-coded), so a corpus-trained model and a
+// zero-shot instruction model plug into the same code. Pure: parsing and validation only.
+
+/** Prompt templates of the Self-Retrieval format (design.md §1). `{query}`, `{title}`, `{passage}` are slots. */
+export interface PromptTemplates {
+  /** Prompt before the generated title, e.g. `Question: {query}\n\n Related document title:`. */
+  readonly retrieval: string;
+  /** How a title follows the retrieval prompt, e.g. ` {title}`. */
+  readonly title: string;
+  /** Text between title and passage in a corpus key, e.g. `\n Related document content:`. */
+  readonly separator: string;
+  /** How a passage follows the separator, e.g. ` {passage}`. */
+  readonly content: string;
+  /** Self-assessment prompt over one candidate. */
+  readonly assessment: string;
+  /** Continuation the model was trained to give for a relevant passage. */
+  readonly accept: string;
+  /** Continuation for a passage that does not answer: its probability is P(reject). */
+  readonly reject: string;
+}
+
+export interface ModelCapabilities {
+  /** Can the model write answers from passages? The fixture model cannot. */
+  readonly answers: boolean;
+  readonly selfAssessment: boolean;
+  /** Was the corpus in the model's training (paper mode), or is it zero-shot? */
+  readonly corpusTrained: boolean;
+}
+
+export interface ModelCard {
+  readonly id: string;
+  readonly name: string;
+  readonly parameters: number;
+  readonly dtype: string;
+  readonly promptProfile: 'self-retrieval' | 'chat';
+  readonly templates: PromptTemplates;
+  /** Words of a passage shown in an assessment prompt, as in training. */
+  readonly assessmentPassageWords: number;
+  readonly capabilities: ModelCapabilities;
+  /** Fingerprints of the corpus a corpus-trained model saw (sha256 hex). */
+  readonly corpus?: { readonly passages: number; readonly passageSha256: string; readonly keyTokenSha256: string };
+}
+
+/** An error with a stable code, so callers and tests branch on `code`, not on message text. */
+export class ModelCardError extends Error {
+  readonly code = 'INVALID_MODEL_CARD';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelCardError';
+  }
+}
+
+const TEMPLATE_KEYS = ['retrieval', 'title', 'separator', 'content', 'assessment', 'accept', 'reject'] as const;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function field<T>(obj: Record<string, unknown>, key: string, check: (v: unknown) => v is T, what: string): T {
+  const value = obj[key];
+  if (!check(value)) throw new ModelCardError(`model-card.json: "${key}" must be ${what}`);
+  return value;
+}
+
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isBoolean = (v: unknown): v is boolean => typeof v === 'boolean';
+
+/** Validates parsed JSON into a ModelCard; throws ModelCardError naming the first bad field. */
+export function parseModelCard(json: unknown): ModelCard {
+  if (!isRecord(json)) throw new ModelCardError('model-card.json must hold a JSON object');
+  const templatesIn = field(json, 'templates', isRecord, 'an object');
+  const templates = Object.fromEntries(
+    TEMPLATE_KEYS.map((key) => [key, field(templatesIn, key, isString, 'a string')]),
+  ) as unknown as PromptTemplates;
+  const caps = field(json, 'capabilities', isRecord, 'an object');
+  const profile = field(json, 'promptProfile', isString, 'a string');
+  if (profile !== 'self-retrieval' && profile !== 'chat') {
+    throw new ModelCardError(`model-card.json: unknown promptProfile "${profile}"`);
+  }
+  const corpus = json['corpus'];
+  return {
+    id: field(json, 'id', isString, 'a string'),
+    name: field(json, 'name', isString, 'a string'),
+    parameters: field(json, 'parameters', isNumber, 'a number'),
+    dtype: field(json, 'dtype', isString, 'a string'),
+    promptProfile: profile,
+    templates,
+    assessmentPassageWords: field(json, 'assessmentPassageWords', isNumber, 'a number'),
+    capabilities: {
+      answers: field(caps, 'answers', isBoolean, 'a boolean'),
+      selfAssessment: field(caps, 'selfAssessment', isBoolean, 'a boolean'),
+      corpusTrained: field(caps, 'corpusTrained', isBoolean, 'a boolean'),
+    },
+    ...(isRecord(corpus)
+      ? {
+          corpus: {
+            passages: field(corpus, 'passages', isNumber, 'a number'),
+            passageSha256: field(corpus, 'passageSha256', isString, 'a string'),
+            keyTokenSha256: field(corpus, 'keyTokenSha256', isString, 'a string'),
+          },
+        }
+      : {}),
+  };
+}
+
+/** Fills `{slot}` placeholders; a slot with no value is an error rather than a silently wrong prompt. */
+export function fillTemplate(template: string, values: Readonly<Record<string, string>>): string {
+  return template.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const value = values[name];
+    if (value === undefined) throw new ModelCardError(`template slot {${name}} has no value`);
+    return value;
+  });
+}
+
+/** The retrieval prompt for a query. */
+export function retrievalPrompt(card: ModelCard, query: string): string {
+  return fillTemplate(card.templates.retrieval, { query });
+}
+
+/** The text of a corpus key — title part, separator, passage part — exactly as it follows the retrieval prompt. */
+export function corpusKeyText(
+  templates: Pick<PromptTemplates, 'title' | 'separator' | 'content'>,
+  title: string,
+  passage: string,
+): string {
+  return fillTemplate(templates.title, { title }) + templates.separator + fillTemplate(templates.content, { passage });
+}

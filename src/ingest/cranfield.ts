@@ -1,0 +1,96 @@
+// Reader for the Cranfield test collection (the built-in demo corpus): documents become one passage per record
+// (title = .T, passage = .W without the title it repeats), queries are numbered by position (the number the
+// judgements use), judgements keep their graded codes. The fixture-model toolchain (tools/fixture-model/
+// cranfield.py) produces the same passages; the model card's fingerprint lets tests prove it.
+import type { Passage } from '../core/passage';
+
+/** Split of the query positions used by this project: train 1–100, tune 101–150, test 151–225. */
+export const CRANFIELD_SPLITS = {
+  train: { first: 1, last: 100 },
+  tune: { first: 101, last: 150 },
+  test: { first: 151, last: 225 },
+} as const;
+export type CranfieldSplit = keyof typeof CRANFIELD_SPLITS;
+
+export interface CranfieldQuery {
+  /** 1-based position in cran.qry (NOT its .I id). */
+  readonly position: number;
+  readonly text: string;
+}
+
+/** query position → document id → relevance code (1 = complete answer … 4 = minimal interest). */
+export type CranfieldJudgements = ReadonlyMap<number, ReadonlyMap<number, number>>;
+
+/** Collapse runs of whitespace: Cranfield wraps its lines at ~70 columns. */
+export function normalizeWhitespace(text: string): string {
+  return text.split(/\s+/).filter(Boolean).join(' ');
+}
+
+interface CranfieldRecord {
+  readonly id: string;
+  readonly fields: ReadonlyMap<string, string>;
+}
+
+/** Records of a Cranfield file: `.I id` starts one, `.X` lines start field X. */
+export function* readRecords(source: string): Generator<CranfieldRecord> {
+  let id: string | undefined;
+  let fields = new Map<string, string>();
+  let field: string | undefined;
+  for (const line of source.split('\n')) {
+    const marker = /^\.([A-Z])(?:\s+(\S+))?\s*$/.exec(line);
+    if (marker) {
+      const [, name, value] = marker;
+      if (name === 'I') {
+        if (id !== undefined) yield { id, fields };
+        id = value ?? '';
+        fields = new Map();
+        field = undefined;
+      } else {
+        field = name;
+      }
+      continue;
+    }
+    if (id !== undefined && field !== undefined) fields.set(field, (fields.get(field) ?? '') + line + '\n');
+  }
+  if (id !== undefined) yield { id, fields };
+}
+
+/** One passage per record of cran.all.1400; the passage id is the record's `.I` id. */
+export function cranfieldPassages(source: string): Passage[] {
+  const passages: Passage[] = [];
+  for (const record of readRecords(source)) {
+    const title = normalizeWhitespace(record.fields.get('T') ?? '');
+    let text = normalizeWhitespace(record.fields.get('W') ?? '');
+    if (title && text.startsWith(title)) text = text.slice(title.length).trimStart();
+    const id = String(Number(record.id));
+    passages.push({ id, documentId: id, title, text });
+  }
+  return passages;
+}
+
+/** Queries of cran.qry, numbered by position. */
+export function cranfieldQueries(source: string): CranfieldQuery[] {
+  return [...readRecords(source)].map((record, i) => ({
+    position: i + 1,
+    text: normalizeWhitespace(record.fields.get('W') ?? ''),
+  }));
+}
+
+/** Judgements of cranqrel; codes outside 1–4 (the -1 placeholders) are dropped. */
+export function cranfieldJudgements(source: string): CranfieldJudgements {
+  const out = new Map<number, Map<number, number>>();
+  for (const line of source.split('\n')) {
+    const [q, d, code] = line.trim().split(/\s+/).map(Number);
+    if (q === undefined || d === undefined || code === undefined || !(code >= 1 && code <= 4)) continue;
+    let row = out.get(q);
+    if (!row) out.set(q, (row = new Map<number, number>()));
+    row.set(d, code);
+  }
+  return out;
+}
+
+/** Query positions of a split, in order. */
+export function splitPositions(split: CranfieldSplit): number[] {
+  const { first, last } = CRANFIELD_SPLITS[split];
+  return Array.from({ length: last - first + 1 }, (_, i) => first + i);
+}

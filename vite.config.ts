@@ -1,0 +1,61 @@
+// Build configuration. `vite build` makes the app (index.html + workers); `vite build --mode lib` makes the
+// library entry (dist/lib). The ONNX Runtime wasm files are served from our own origin (design.md §4), never a CDN.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { Plugin } from 'vite';
+import { defineConfig } from 'vite';
+
+// The onnxruntime-web that transformers.js itself resolves; its entry file sits in dist/ beside the wasm files.
+const requireFromTransformers = createRequire(createRequire(import.meta.url).resolve('@huggingface/transformers'));
+const ortDist = dirname(requireFromTransformers.resolve('onnxruntime-web'));
+/** The single ONNX Runtime flavour transformers.js needs for both wasm and WebGPU. */
+export const ORT_FILES = ['ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm'];
+
+/** Cross-origin isolation lets ONNX Runtime use wasm threads (SharedArrayBuffer). */
+const isolationHeaders = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+function ortRuntime(): Plugin {
+  return {
+    name: 'self-retrieval:ort-runtime',
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        const name = req.url?.match(/^\/ort\/([^?]+)/)?.[1];
+        if (!name || !ORT_FILES.includes(name)) return next();
+        res.setHeader('Content-Type', name.endsWith('.wasm') ? 'application/wasm' : 'text/javascript');
+        res.end(readFileSync(join(ortDist, name)));
+      });
+    },
+    generateBundle() {
+      for (const name of ORT_FILES) {
+        this.emitFile({ type: 'asset', fileName: `ort/${name}`, source: readFileSync(join(ortDist, name)) });
+      }
+    },
+  };
+}
+
+export default defineConfig(({ mode }) => {
+  if (mode === 'lib') {
+    return {
+      publicDir: false,
+      build: {
+        outDir: 'dist/lib',
+        emptyOutDir: true,
+        lib: { entry: 'src/index.ts', formats: ['es'], fileName: 'self-retrieval' },
+        rollupOptions: { external: ['@huggingface/transformers', 'comlink'] },
+      },
+    };
+  }
+  return {
+    // 'mpa' turns off the SPA fallback: a missing model file must be a 404, not index.html (design.md §4).
+    appType: 'mpa',
+    plugins: [ortRuntime()],
+    worker: { format: 'es' },
+    server: { headers: isolationHeaders },
+    preview: { headers: isolationHeaders },
+    build: { outDir: 'dist/app', target: 'es2022', chunkSizeWarningLimit: 1024 },
+  };
+});
