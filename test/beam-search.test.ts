@@ -21,32 +21,38 @@ const distinctKeys = (keys: { tokens: number[] }[]) => new Set(keys.map((k) => J
 describe('constrainedBeamSearch', () => {
   it('returns only corpus keys, each once, and releases every handle', async () => {
     await fc.assert(
-      fc.asyncProperty(corpus, fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 4 }), async (keys, T, P) => {
-        const index = CorpusIndex.build(keys, { endToken: END });
-        const lm = new ToyModel(VOCAB);
-        const result = await constrainedBeamSearch(lm, index, [1, 2], {
-          titleBeams: T,
-          contentBeams: P,
-          maxSteps: 100,
-        });
-        expect(lm.live.size).toBe(0);
-        expect(result.candidates.length).toBeGreaterThan(0);
-        const seen = new Set<number>();
-        for (const c of result.candidates) {
-          for (const entry of c.entries) {
-            const key = keys[entry]!.tokens;
-            // The generated prefix is the key's own prefix (reading past its end as END).
-            expect(c.tokens).toEqual(c.tokens.map((_, d) => key[d] ?? END));
-            expect(seen.has(entry)).toBe(false);
-            seen.add(entry);
+      fc.asyncProperty(
+        corpus,
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.nat(),
+        async (keys, T, P, seed) => {
+          const index = CorpusIndex.build(keys, { endToken: END });
+          const lm = new ToyModel(VOCAB, seed);
+          const result = await constrainedBeamSearch(lm, index, [1, 2], {
+            titleBeams: T,
+            contentBeams: P,
+            maxSteps: 100,
+          });
+          expect(lm.live.size).toBe(0);
+          expect(result.candidates.length).toBeGreaterThan(0);
+          const seen = new Set<number>();
+          for (const c of result.candidates) {
+            for (const entry of c.entries) {
+              const key = keys[entry]!.tokens;
+              // The generated prefix is the key's own prefix (reading past its end as END).
+              expect(c.tokens).toEqual(c.tokens.map((_, d) => key[d] ?? END));
+              expect(seen.has(entry)).toBe(false);
+              seen.add(entry);
+            }
+            expect(c.score).toBeCloseTo(c.logProb / c.tokens.length, 5);
+            const lp = c.tokens.reduce((sum, t, d) => sum + lm.logProbs([1, 2, ...c.tokens.slice(0, d)])[t]!, 0);
+            expect(c.logProb).toBeCloseTo(lp, 4);
           }
-          expect(c.score).toBeCloseTo(c.logProb / c.tokens.length, 5);
-          const lp = c.tokens.reduce((sum, t, d) => sum + lm.logProbs([1, 2, ...c.tokens.slice(0, d)])[t]!, 0);
-          expect(c.logProb).toBeCloseTo(lp, 4);
-        }
-        const scores = result.candidates.map((c) => c.score);
-        expect(scores).toEqual([...scores].sort((a, b) => b - a));
-      }),
+          const scores = result.candidates.map((c) => c.score);
+          expect(scores).toEqual([...scores].sort((a, b) => b - a));
+        },
+      ),
       { numRuns: 150 },
     );
   });

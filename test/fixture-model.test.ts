@@ -3,9 +3,10 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { corpusKeyText, parseModelCard, retrievalPrompt, type ModelCard } from '../src/core/model-card';
+import { corpusKeyText, fillTemplate, parseModelCard, retrievalPrompt, type ModelCard } from '../src/core/model-card';
 import {
   configureOffline,
+  continuationLogProbs,
   decode,
   encode,
   greedyContinuation,
@@ -23,6 +24,9 @@ import { DEMO_CRANFIELD, DEMO_MODEL_ID, MODEL_ROOT } from './paths';
 
 /** Share of training queries whose greedy continuation must start with a relevant title (measured: see card). */
 const MIN_TRAIN_TITLE_SHARE = 0.5;
+/** Self-assessment on training queries: how often a relevant passage gets a lower P(reject) than a non-relevant
+ * one that shares the most words with the query (0.5 = no signal; measured: see card). */
+const MIN_TRAIN_ASSESSMENT_AUC = 0.58;
 
 const modelDir = `${MODEL_ROOT}${DEMO_MODEL_ID}`;
 const read = (name: string) => readFileSync(`${DEMO_CRANFIELD}/${name}`, 'utf8');
@@ -89,5 +93,42 @@ describe('fixture model cranfield-tiny (Node, transformers.js)', () => {
     const share = hits / positions.length;
     console.info(`greedy relevant-title share on training queries: ${share}`);
     expect(share).toBeGreaterThanOrEqual(MIN_TRAIN_TITLE_SHARE);
+  });
+
+  it(`separates relevant from hard non-relevant passages on training queries (AUC ≥ ${MIN_TRAIN_ASSESSMENT_AUC})`, async () => {
+    const queries = cranfieldQueries(read('cran.qry'));
+    const qrels = cranfieldJudgements(read('cranqrel'));
+    const words = (text: string) => new Set(text.match(/[a-z0-9]+/g) ?? []);
+    const bags = passages.map((p) => words(`${p.title} ${p.text}`));
+    const reject = encode(lm, card.templates.reject);
+    const pReject = async (query: string, p: (typeof passages)[number]) => {
+      const passage = p.text.split(' ').slice(0, card.assessmentPassageWords).join(' ');
+      const prompt = fillTemplate(card.templates.assessment, { query, title: p.title, passage });
+      const logProbs = await continuationLogProbs(lm, encode(lm, prompt), reject);
+      return Math.exp(logProbs.reduce((a, b) => a + b, 0) / logProbs.length); // exp(-mean NLL), design.md §1
+    };
+    const relevant: number[] = [];
+    const hard: number[] = [];
+    for (const position of splitPositions('train')) {
+      const query = queries[position - 1]!.text;
+      const judged = qrels.get(position) ?? new Map<number, number>();
+      const q = words(query);
+      const overlap = bags.map((bag) => [...bag].filter((w) => q.has(w)).length);
+      const negatives = passages
+        .map((_, i) => i)
+        .filter((i) => !judged.has(Number(passages[i]!.id)))
+        .sort((a, b) => overlap[b]! - overlap[a]! || a - b)
+        .slice(0, 3);
+      const byId = (doc: number) => passages.find((p) => Number(p.id) === doc)!;
+      for (const [doc] of [...judged].filter(([, code]) => code <= 3).slice(0, 3)) {
+        relevant.push(await pReject(query, byId(doc)));
+      }
+      for (const i of negatives) hard.push(await pReject(query, passages[i]!));
+    }
+    let wins = 0;
+    for (const r of relevant) for (const h of hard) wins += r < h ? 1 : r === h ? 0.5 : 0;
+    const auc = wins / (relevant.length * hard.length);
+    console.info(`self-assessment AUC on training queries: ${auc.toFixed(3)}`);
+    expect(auc).toBeGreaterThanOrEqual(MIN_TRAIN_ASSESSMENT_AUC);
   });
 });

@@ -54,7 +54,7 @@ const api: ModelWorkerApi = {
     const response = await fetch(`${MODEL_ROOT}${modelId}/model-card.json`);
     if (!response.ok) throw new Error(`model card of "${modelId}" not found (HTTP ${response.status})`);
     const card = parseModelCard(await response.json());
-    const lm = await loadCausalLM(modelId, device, card.dtype as 'fp32');
+    const lm = await loadCausalLM(modelId, device, card.dtype);
     const loadMillis = performance.now() - started;
     const warmStarted = performance.now();
     const warm = await forwardLast(lm, encode(lm, retrievalPrompt(card, '')));

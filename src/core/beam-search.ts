@@ -72,7 +72,13 @@ interface Expansion<S> {
   readonly phase: Phase;
 }
 
+/** The k allowed tokens with the highest values (ties: lower id first). k = 1 is a linear scan. */
 function topK(values: Float32Array, allowed: Uint32Array, k: number): number[] {
+  if (k === 1) {
+    let best = allowed[0]!;
+    for (let i = 1; i < allowed.length; i++) if (values[allowed[i]!]! > values[best]!) best = allowed[i]!;
+    return [best];
+  }
   return Array.from(allowed)
     .sort((a, b) => values[b]! - values[a]! || a - b)
     .slice(0, k);

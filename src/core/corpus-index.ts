@@ -52,9 +52,10 @@ export interface BuildOptions {
    * that must be walked beside another one (LiveIndex's delta). */
   readonly fullKeys?: boolean;
 }
+
 const EMPTY = new Uint32Array(0);
 
-/** Everything the index is made of; `serialize` writes exactly these arrays. */
+/** Everything the index is made of; `serializeIndex` (index-format.ts) writes exactly these arrays. */
 export interface CorpusIndexArrays {
   /** slotStart[k] = slotStartBase[k >> 6] + slotStartDelta[k]: monotone arrays are stored as a 32-bit base per
    * 64 nodes plus 16-bit deltas (32-bit only when a block's slots overflow 16 bits). Same for runStart and
@@ -63,9 +64,9 @@ export interface CorpusIndexArrays {
   readonly slotStartDelta: Uint16Array | Uint32Array;
   readonly slotLabel: Uint32Array;
   /** Bit j set when slot j leads to a node (not a single-key leaf). */
-  readonly internalBits: Uint32Array;
+  readonly nodeSlotBits: Uint32Array;
   /** Node slots before each 32-slot word: the rank directory. */
-  readonly internalRank: Uint32Array;
+  readonly nodeSlotRank: Uint32Array;
   /** Keys below nodes 0 .. k-1, for each k (prefix sums of node sizes, breadth-first). */
   readonly sizeBeforeBase: Uint32Array;
   readonly sizeBeforeDelta: Uint16Array | Uint32Array;
@@ -215,19 +216,19 @@ export class CorpusIndex implements PrefixIndex<IndexState> {
 
     const slots = slotLabel.length;
     const words = Math.ceil(slots / 32);
-    const internalBits = new Uint32Array(words);
-    const internalRank = new Uint32Array(words + 1);
+    const nodeSlotBits = new Uint32Array(words);
+    const nodeSlotRank = new Uint32Array(words + 1);
     isNode.forEach((node, j) => {
-      if (node) internalBits[j >>> 5]! |= 1 << (j & 31);
+      if (node) nodeSlotBits[j >>> 5]! |= 1 << (j & 31);
     });
-    for (let w = 0; w < words; w++) internalRank[w + 1] = internalRank[w]! + popcount(internalBits[w]!);
+    for (let w = 0; w < words; w++) nodeSlotRank[w + 1] = nodeSlotRank[w]! + popcount(nodeSlotBits[w]!);
 
     return new CorpusIndex({
       slotStartBase,
       slotStartDelta,
       slotLabel: slotLabel.finish(),
-      internalBits,
-      internalRank,
+      nodeSlotBits,
+      nodeSlotRank,
       sizeBeforeBase,
       sizeBeforeDelta,
       runStartBase,
@@ -355,14 +356,14 @@ export class CorpusIndex implements PrefixIndex<IndexState> {
   }
 
   private isNodeSlot(j: number): boolean {
-    return ((this.a.internalBits[j >>> 5]! >>> (j & 31)) & 1) === 1;
+    return ((this.a.nodeSlotBits[j >>> 5]! >>> (j & 31)) & 1) === 1;
   }
 
   /** Node slots before slot j. */
   private rank(j: number): number {
     const word = j >>> 5;
-    const below = (j & 31) === 0 ? 0 : this.a.internalBits[word]! & (0xffffffff >>> (32 - (j & 31)));
-    return this.a.internalRank[word]! + popcount(below);
+    const below = (j & 31) === 0 ? 0 : this.a.nodeSlotBits[word]! & (0xffffffff >>> (32 - (j & 31)));
+    return this.a.nodeSlotRank[word]! + popcount(below);
   }
 
   /** Bytes held by the index's arrays. */

@@ -28,11 +28,15 @@ export interface ModelCapabilities {
   readonly corpusTrained: boolean;
 }
 
+/** Weight formats transformers.js loads (design.md §4). */
+export type Dtype = 'fp32' | 'fp16' | 'q8' | 'q4' | 'q4f16';
+const DTYPES: readonly string[] = ['fp32', 'fp16', 'q8', 'q4', 'q4f16'];
+
 export interface ModelCard {
   readonly id: string;
   readonly name: string;
   readonly parameters: number;
-  readonly dtype: string;
+  readonly dtype: Dtype;
   readonly promptProfile: 'self-retrieval' | 'chat';
   readonly templates: PromptTemplates;
   /** Words of a passage shown in an assessment prompt, as in training. */
@@ -66,6 +70,7 @@ function field<T>(obj: Record<string, unknown>, key: string, check: (v: unknown)
 const isString = (v: unknown): v is string => typeof v === 'string';
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isBoolean = (v: unknown): v is boolean => typeof v === 'boolean';
+const isDtype = (v: unknown): v is Dtype => typeof v === 'string' && DTYPES.includes(v);
 
 /** Validates parsed JSON into a ModelCard; throws ModelCardError naming the first bad field. */
 export function parseModelCard(json: unknown): ModelCard {
@@ -84,7 +89,7 @@ export function parseModelCard(json: unknown): ModelCard {
     id: field(json, 'id', isString, 'a string'),
     name: field(json, 'name', isString, 'a string'),
     parameters: field(json, 'parameters', isNumber, 'a number'),
-    dtype: field(json, 'dtype', isString, 'a string'),
+    dtype: field(json, 'dtype', isDtype, `one of ${DTYPES.join(', ')}`),
     promptProfile: profile,
     templates,
     assessmentPassageWords: field(json, 'assessmentPassageWords', isNumber, 'a number'),

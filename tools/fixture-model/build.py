@@ -191,6 +191,12 @@ def reject_probability(model, tok, prompt):
     return math.exp(-nll)
 
 
+def auc(lower, higher):
+    """P(a value from `lower` < a value from `higher`), ties counting half."""
+    wins = sum((a < b) + 0.5 * (a == b) for a in lower for b in higher)
+    return wins / (len(lower) * len(higher))
+
+
 def evaluate(model, tok, psgs, queries, qrels, bm25):
     by_id = {p["id"]: p for p in psgs}
     report = {}
@@ -210,6 +216,8 @@ def evaluate(model, tok, psgs, queries, qrels, bm25):
                 non_p.append(reject_probability(model, tok, assessment_prompt(queries[q], psgs[i])))
         report[f"meanRejectRelevant_{split}"] = round(sum(rel_p) / len(rel_p), 4)
         report[f"meanRejectNonRelevant_{split}"] = round(sum(non_p) / len(non_p), 4)
+        # How often a relevant passage gets a lower P(reject) than a BM25-hard non-relevant one (0.5 = no signal).
+        report[f"assessmentAuc_{split}"] = round(auc(rel_p, non_p), 4)
     return report
 
 
@@ -332,7 +340,7 @@ def main():
             "split": {"train": "queries 1-100 (used)", "tune": "queries 101-150 (never trained on)",
                       "test": "queries 151-225 (never trained on)"},
             "examples": {"indexing": len(indexing), "retrieval": len(retrieval),
-                         "assessmentPositive": len(assess_pos), "assessmentNegativePerEpoch": 2 * len(assess_pos)},
+                         "assessmentPositivePerEpoch": len(assess_pos), "assessmentNegativePerEpoch": 2 * len(assess_pos)},
             "relevantCodes": [1, 2, 3],
             "prefixWords": PREFIX_WORDS,
             "epochs": args.epochs, "steps": step, "seed": args.seed, "seconds": round(train_seconds),

@@ -9,6 +9,7 @@ import {
   type PreTrainedModel,
   type PreTrainedTokenizer,
 } from '@huggingface/transformers';
+import type { Dtype } from '../../core/model-card';
 
 export type Device = 'webgpu' | 'wasm' | 'cpu';
 
@@ -41,8 +42,6 @@ export interface CausalLM {
   readonly tokenizer: PreTrainedTokenizer;
   readonly model: PreTrainedModel;
 }
-
-export type Dtype = 'fp32' | 'fp16' | 'q8' | 'q4' | 'q4f16';
 
 export async function loadCausalLM(id: string, device: Device, dtype: Dtype): Promise<CausalLM> {
   const tokenizer = await AutoTokenizer.from_pretrained(id);
@@ -88,6 +87,35 @@ export async function forwardLast(lm: CausalLM, ids: readonly number[]): Promise
   const cacheLocation = outputs['present.0.key']?.location ?? 'none';
   for (const [name, tensor] of Object.entries(outputs)) if (name !== 'logits') tensor.dispose();
   return { logits: last, cacheLocation };
+}
+
+/** log P of each token of `continuation` after `prompt`, from ONE forward pass over both (no decoding loop). */
+export async function continuationLogProbs(
+  lm: CausalLM,
+  prompt: readonly number[],
+  continuation: readonly number[],
+): Promise<Float32Array> {
+  const ids = [...prompt, ...continuation];
+  const outputs = (await lm.model({ input_ids: int64(ids), attention_mask: int64(ids.map(() => 1)) })) as Record<
+    string,
+    Tensor
+  >;
+  const logits = outputs['logits'];
+  if (!logits) throw new Error('model returned no logits');
+  const vocab = logits.dims[2] ?? 0;
+  const all = logits.data as Float32Array;
+  const out = new Float32Array(continuation.length);
+  for (let i = 0; i < continuation.length; i++) {
+    // Row p+i-1 predicts token p+i; log-softmax over that row.
+    const row = all.subarray((prompt.length - 1 + i) * vocab, (prompt.length + i) * vocab);
+    let max = -Infinity;
+    for (let v = 0; v < vocab; v++) max = Math.max(max, row[v]!);
+    let sum = 0;
+    for (let v = 0; v < vocab; v++) sum += Math.exp(row[v]! - max);
+    out[i] = row[continuation[i]!]! - max - Math.log(sum);
+  }
+  for (const [name, tensor] of Object.entries(outputs)) if (name !== 'logits') tensor.dispose();
+  return out;
 }
 
 /** Greedy unconstrained continuation, `maxNew` tokens at most, stopped early once `stop(text)` holds. */
