@@ -73,20 +73,27 @@ export interface ForwardResult {
   readonly cacheLocation: string;
 }
 
-/** One forward pass over `ids`; cache outputs are released at once (on WebGPU they hold GPU memory). */
-export async function forwardLast(lm: CausalLM, ids: readonly number[]): Promise<ForwardResult> {
+/** One forward pass over `ids`: logits for every position, [ids.length × vocab]. Cache outputs are released at
+ * once (on WebGPU they hold GPU memory). */
+async function forwardAll(
+  lm: CausalLM,
+  ids: readonly number[],
+): Promise<{ logits: Float32Array; vocab: number; cacheLocation: string }> {
   const outputs = (await lm.model({ input_ids: int64(ids), attention_mask: int64(ids.map(() => 1)) })) as Record<
     string,
     Tensor
   >;
   const logits = outputs['logits'];
   if (!logits) throw new Error('model returned no logits');
-  const vocab = logits.dims[2] ?? 0;
-  const all = logits.data as Float32Array;
-  const last = all.slice((ids.length - 1) * vocab, ids.length * vocab);
   const cacheLocation = outputs['present.0.key']?.location ?? 'none';
   for (const [name, tensor] of Object.entries(outputs)) if (name !== 'logits') tensor.dispose();
-  return { logits: last, cacheLocation };
+  return { logits: logits.data as Float32Array, vocab: logits.dims[2] ?? 0, cacheLocation };
+}
+
+/** One forward pass over `ids`; the logits after the last token. */
+export async function forwardLast(lm: CausalLM, ids: readonly number[]): Promise<ForwardResult> {
+  const { logits, vocab, cacheLocation } = await forwardAll(lm, ids);
+  return { logits: logits.slice((ids.length - 1) * vocab, ids.length * vocab), cacheLocation };
 }
 
 /** log P of each token of `continuation` after `prompt`, from ONE forward pass over both (no decoding loop). */
@@ -95,26 +102,17 @@ export async function continuationLogProbs(
   prompt: readonly number[],
   continuation: readonly number[],
 ): Promise<Float32Array> {
-  const ids = [...prompt, ...continuation];
-  const outputs = (await lm.model({ input_ids: int64(ids), attention_mask: int64(ids.map(() => 1)) })) as Record<
-    string,
-    Tensor
-  >;
-  const logits = outputs['logits'];
-  if (!logits) throw new Error('model returned no logits');
-  const vocab = logits.dims[2] ?? 0;
-  const all = logits.data as Float32Array;
+  const { logits, vocab } = await forwardAll(lm, [...prompt, ...continuation]);
   const out = new Float32Array(continuation.length);
   for (let i = 0; i < continuation.length; i++) {
     // Row p+i-1 predicts token p+i; log-softmax over that row.
-    const row = all.subarray((prompt.length - 1 + i) * vocab, (prompt.length + i) * vocab);
+    const row = logits.subarray((prompt.length - 1 + i) * vocab, (prompt.length + i) * vocab);
     let max = -Infinity;
     for (let v = 0; v < vocab; v++) max = Math.max(max, row[v]!);
     let sum = 0;
     for (let v = 0; v < vocab; v++) sum += Math.exp(row[v]! - max);
     out[i] = row[continuation[i]!]! - max - Math.log(sum);
   }
-  for (const [name, tensor] of Object.entries(outputs)) if (name !== 'logits') tensor.dispose();
   return out;
 }
 
