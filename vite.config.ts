@@ -12,6 +12,14 @@ const ortDist = dirname(requireFromTransformers.resolve('onnxruntime-web'));
 /** The single ONNX Runtime flavour transformers.js needs for both wasm and WebGPU. */
 export const ORT_FILES = ['ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm'];
 
+const DEPENDENCIES = Object.keys(
+  (
+    JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as {
+      dependencies: Record<string, string>;
+    }
+  ).dependencies,
+);
+
 /** Cross-origin isolation lets ONNX Runtime use wasm threads (SharedArrayBuffer). */
 const isolationHeaders = {
   'Cross-Origin-Opener-Policy': 'same-origin',
@@ -45,7 +53,8 @@ export default defineConfig(({ mode }) => {
         outDir: 'dist/lib',
         emptyOutDir: true,
         lib: { entry: 'src/index.ts', formats: ['es'], fileName: 'self-retrieval' },
-        rollupOptions: { external: ['@huggingface/transformers', 'comlink'] },
+        // Runtime dependencies stay imports: the consumer's bundler resolves (and dedupes) them.
+        rollupOptions: { external: (id) => DEPENDENCIES.some((d) => id === d || id.startsWith(`${d}/`)) },
       },
     };
   }

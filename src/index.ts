@@ -12,3 +12,7 @@ export type { Passage } from './core/passage';
 export type { PrefixIndex } from './core/prefix-index';
 export * from './core/trie-constraint';
 export * from './ingest/cranfield';
+export * from './ingest/document';
+export * from './ingest/parse';
+export * from './ingest/passages';
+export * from './ingest/text-decode';

@@ -1,0 +1,32 @@
+// A parsed document: the plain text a passage's offsets point into, its title, and where its sections (and PDF
+// pages) start. Every parser produces one; the passage splitter consumes it. Pure data.
+
+export interface Section {
+  /** Section heading (e.g. a markdown heading), shown with the document title. */
+  readonly heading: string;
+  /** Character offset in `text` where the section starts. */
+  readonly start: number;
+}
+
+export interface ParsedDocument {
+  readonly title: string;
+  /** The document's text, NFC-normalised: what "open in document" shows and what offsets index. */
+  readonly text: string;
+  /** Sections in order of `start`; empty when the format has none. */
+  readonly sections: readonly Section[];
+  /** Page starts (PDF), in order; empty for unpaged formats. */
+  readonly pages: readonly number[];
+}
+
+export type IngestErrorCode = 'UNSUPPORTED_TYPE' | 'PARSE_FAILED' | 'EMPTY_DOCUMENT';
+
+/** A file that cannot be ingested; `code` says why, the message says it to a person. */
+export class IngestError extends Error {
+  constructor(
+    readonly code: IngestErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'IngestError';
+  }
+}

@@ -1,0 +1,80 @@
+// Picks the parser for a file by its name and turns its bytes into a ParsedDocument. Isomorphic: the same code
+// runs in the ingest worker and in Node (CLI). Unknown types are refused with a reason, never guessed at.
+import { IngestError, type ParsedDocument } from './document';
+import { parseHtml } from './parsers/html';
+import { parseMarkdown } from './parsers/markdown';
+import { parsePlain } from './parsers/plain';
+import { parseCsv, parseJson } from './parsers/structured';
+import { decodeText } from './text-decode';
+
+type TextParser = (text: string, fileName: string) => ParsedDocument;
+
+const SOURCE_CODE = [
+  'js',
+  'mjs',
+  'cjs',
+  'ts',
+  'tsx',
+  'jsx',
+  'py',
+  'rb',
+  'go',
+  'rs',
+  'java',
+  'kt',
+  'c',
+  'h',
+  'cc',
+  'cpp',
+  'hpp',
+  'cs',
+  'swift',
+  'php',
+  'sh',
+  'bash',
+  'sql',
+  'css',
+  'scss',
+  'yaml',
+  'yml',
+  'toml',
+  'ini',
+  'xml',
+  'tex',
+  'rst',
+  'org',
+];
+const PARSERS: Record<string, TextParser> = {
+  txt: parsePlain,
+  text: parsePlain,
+  md: parseMarkdown,
+  markdown: parseMarkdown,
+  html: parseHtml,
+  htm: parseHtml,
+  json: parseJson,
+  csv: parseCsv,
+  ...Object.fromEntries(SOURCE_CODE.map((ext) => [ext, parsePlain])),
+};
+
+export function extensionOf(fileName: string): string {
+  const dot = fileName.lastIndexOf('.');
+  return dot > 0 ? fileName.slice(dot + 1).toLowerCase() : '';
+}
+
+/** True when `parseFile` has a parser for this name. */
+export function isSupported(fileName: string): boolean {
+  return extensionOf(fileName) in PARSERS;
+}
+
+export function parseFile(fileName: string, bytes: Uint8Array): ParsedDocument {
+  const parser = PARSERS[extensionOf(fileName)];
+  if (!parser) {
+    throw new IngestError('UNSUPPORTED_TYPE', `${fileName}: files of this type are not supported`);
+  }
+  const { text } = decodeText(bytes);
+  const baseName = fileName.slice(fileName.lastIndexOf('/') + 1);
+  const document = parser(text, baseName);
+  if (!document.text.trim()) throw new IngestError('EMPTY_DOCUMENT', `${fileName} has no text to index`);
+  // decodeText already gave NFC text; the parsers keep it (their offsets index it as it is).
+  return { ...document, title: document.title.normalize('NFC') };
+}

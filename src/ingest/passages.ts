@@ -1,0 +1,133 @@
+// Documents → passages: about `words` words each, cut at sentence and paragraph boundaries and never across a
+// section, each keeping its character offsets (and PDF page) so the UI can highlight it in its source. Passage ids
+// are derived from content, so re-ingesting an unchanged file yields the same ids (a no-op for the store).
+import type { Passage } from '../core/passage';
+import type { ParsedDocument } from './document';
+
+export interface DocumentPassage extends Passage {
+  /** Offsets in the document's text: `text === document.text.slice(start, end)`. */
+  readonly start: number;
+  readonly end: number;
+  readonly section?: string;
+  /** 1-based page (PDF) where the passage starts. */
+  readonly page?: number;
+}
+
+export interface SplitOptions {
+  /** Target passage length in words (default 100); a passage ends at the sentence that reaches it. */
+  readonly words?: number;
+}
+
+export const DEFAULT_PASSAGE_WORDS = 100;
+
+const CJK = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]/g;
+
+/** Words in a span: whitespace-separated tokens, with CJK characters (unspaced scripts) counted as half a word. */
+function countWords(text: string): number {
+  const cjk = text.match(CJK)?.length ?? 0;
+  const spaced = text.replace(CJK, ' ').split(/\s+/).filter(Boolean).length;
+  return spaced + Math.ceil(cjk / 2);
+}
+
+/** Sentence-sized spans [start, end) of text[from, to): sentence ends, then paragraph breaks. */
+function sentenceSpans(text: string, from: number, to: number): [number, number][] {
+  const spans: [number, number][] = [];
+  const pattern = /[^\n.!?。！？]*(?:[.!?。！？]+["'”’)\]]*|\n\s*\n|\n|$)/g;
+  pattern.lastIndex = from;
+  while (pattern.lastIndex < to) {
+    const match = pattern.exec(text);
+    if (!match || match[0].length === 0) break;
+    const start = match.index;
+    const end = Math.min(start + match[0].length, to);
+    spans.push([start, end]);
+    if (end >= to) break;
+  }
+  return spans;
+}
+
+/** 53-bit string hash (cyrb53); two seeds make a 106-bit id. */
+function hash53(text: string, seed: number): number {
+  let h1 = 0xdeadbeef ^ seed;
+  let h2 = 0x41c6ce57 ^ seed;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
+
+export function contentId(...parts: string[]): string {
+  const text = parts.join('\u0000');
+  return hash53(text, 1).toString(36).padStart(11, '0') + hash53(text, 2).toString(36).padStart(11, '0');
+}
+
+export function splitPassages(
+  documentId: string,
+  document: ParsedDocument,
+  options: SplitOptions = {},
+): DocumentPassage[] {
+  const target = options.words ?? DEFAULT_PASSAGE_WORDS;
+  const { text } = document;
+  const bounds = [0, ...document.sections.map((s) => s.start).filter((s) => s > 0 && s < text.length), text.length];
+  const passages: DocumentPassage[] = [];
+  const emit = (start: number, end: number, section: string | undefined) => {
+    while (start < end && /\s/.test(text[start]!)) start++;
+    while (end > start && /\s/.test(text[end - 1]!)) end--;
+    if (start === end) return;
+    const passageText = text.slice(start, end);
+    const title = section && section !== document.title ? `${document.title} › ${section}` : document.title;
+    const pageIndex = document.pages.filter((p) => p <= start).length;
+    passages.push({
+      id: contentId(documentId, title, passageText, String(passages.length)),
+      documentId,
+      title,
+      text: passageText,
+      start,
+      end,
+      ...(section ? { section } : {}),
+      ...(document.pages.length > 0 ? { page: Math.max(1, pageIndex) } : {}),
+    });
+  };
+  for (let b = 0; b + 1 < bounds.length; b++) {
+    const from = bounds[b]!;
+    const to = bounds[b + 1]!;
+    const section = [...document.sections].reverse().find((s) => s.start <= from)?.heading;
+    let start = from;
+    let words = 0;
+    for (const [spanStart, spanEnd] of sentenceSpans(text, from, to)) {
+      const spanWords = countWords(text.slice(spanStart, spanEnd));
+      if (words > 0 && words + spanWords > target * 1.5) {
+        emit(start, spanStart, section);
+        start = spanStart;
+        words = 0;
+      }
+      // A single sentence far over the target is cut at word boundaries.
+      let cursor = spanStart;
+      let rest = spanWords;
+      while (words + rest > target * 1.5) {
+        const take = target - words;
+        const re = /\S+\s*/g;
+        re.lastIndex = cursor;
+        for (let n = 0; n < take && re.lastIndex < spanEnd; n++) if (!re.exec(text)) break;
+        const cut = Math.min(re.lastIndex, spanEnd);
+        if (cut <= cursor) break;
+        emit(start, cut, section);
+        start = cut;
+        words = 0;
+        rest = countWords(text.slice(cut, spanEnd));
+        cursor = cut;
+      }
+      words += rest;
+      if (words >= target) {
+        emit(start, spanEnd, section);
+        start = spanEnd;
+        words = 0;
+      }
+    }
+    emit(start, to, section);
+  }
+  return passages;
+}
