@@ -1,6 +1,9 @@
 // Parsers and the passage splitter on real files nobody here wrote (node_modules markdown, HTML, CSV, JSON) and on
 // the project's own docs: no text lost, offsets exact, sections and titles found, ids stable, bad input refused.
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findFiles } from '../src/cli/corpora';
 import type { IngestError } from '../src/ingest/document';
@@ -37,14 +40,14 @@ function expectCovered(document: ParsedDocument, passages: ReturnType<typeof spl
 }
 
 describe('ingest on real files', () => {
-  it(`parses and splits ${realFiles.length} files without losing text`, () => {
+  it(`parses and splits ${realFiles.length} files without losing text`, async () => {
     expect(markdownFiles.length).toBeGreaterThan(50);
     expect(htmlFiles.length).toBeGreaterThan(0);
     let skipped = 0;
     for (const path of realFiles) {
       let document: ParsedDocument;
       try {
-        document = parseFile(path, read(path));
+        document = await parseFile(path, read(path));
       } catch (error) {
         // An app shell that is all script has nothing to index: refused with its reason, not indexed as noise.
         expect([path.endsWith('.html'), (error as IngestError).code]).toEqual([true, 'EMPTY_DOCUMENT']);
@@ -57,13 +60,13 @@ describe('ingest on real files', () => {
       for (const p of passages) expect(p.text.split(/\s+/).length).toBeLessThanOrEqual(150 + 1);
       expect(new Set(passages.map((p) => p.id)).size).toBe(passages.length);
       // Same bytes → same passages and ids: re-ingesting an unchanged file is a no-op.
-      expect(splitPassages(path, parseFile(path, read(path)), { words: 100 })).toEqual(passages);
+      expect(splitPassages(path, await parseFile(path, read(path)), { words: 100 })).toEqual(passages);
     }
     expect(skipped).toBeLessThan(htmlFiles.length);
   });
 
-  it('turns markdown headings into the title and section titles, without markup', () => {
-    const document = parseFile('ARCHITECTURE.md', read(`${ROOT}ARCHITECTURE.md`));
+  it('turns markdown headings into the title and section titles, without markup', async () => {
+    const document = await parseFile('ARCHITECTURE.md', read(`${ROOT}ARCHITECTURE.md`));
     expect(document.title).toBe('Architecture');
     expect(document.sections.map((s) => s.heading)).toContain('Workers — workers/');
     expect(document.text).not.toMatch(/^#/m);
@@ -73,11 +76,11 @@ describe('ingest on real files', () => {
     expect(workers.text).toContain('model.worker.ts');
   });
 
-  it('drops scripts and styles from HTML and takes the <title>', () => {
+  it('drops scripts and styles from HTML and takes the <title>', async () => {
     const html =
       '<html><head><title>Wing  loads</title><style>p{color:red}</style></head><body><h1>Lift</h1>' +
       '<p>Lift &amp; drag.</p><script>alert(1)</script><h2>Stall</h2><p>At high angles.</p></body></html>';
-    const document = parseFile('page.html', new TextEncoder().encode(html));
+    const document = await parseFile('page.html', new TextEncoder().encode(html));
     expect(document.title).toBe('Wing loads');
     expect(document.text).toBe('Lift\n\nLift & drag.\n\nStall\n\nAt high angles.');
     expect(document.sections).toEqual([
@@ -86,26 +89,28 @@ describe('ingest on real files', () => {
     ]);
   });
 
-  it('labels CSV cells with their columns and JSON strings with their paths', () => {
-    const csv = parseFile('sample.csv', read(`${ROOT}node_modules/papaparse/tests/sample-header.csv`));
+  it('labels CSV cells with their columns and JSON strings with their paths', async () => {
+    const csv = await parseFile('sample.csv', read(`${ROOT}node_modules/papaparse/tests/sample-header.csv`));
     expect(csv.text.split('\n\n')[0]).toMatch(/^\S.*: /);
-    const json = parseFile('x.json', new TextEncoder().encode('{"title":"Doc","items":[{"name":"wing root"},3]}'));
+    const json = await parseFile(
+      'x.json',
+      new TextEncoder().encode('{"title":"Doc","items":[{"name":"wing root"},3]}'),
+    );
     expect(json.title).toBe('Doc');
     expect(json.text).toBe('title: Doc\nitems[0].name: wing root');
   });
 
-  it('refuses unknown types, broken JSON and empty files with codes', () => {
-    const code = (fn: () => unknown) => {
-      try {
-        fn();
-      } catch (error) {
-        return (error as IngestError).code;
-      }
-      return 'no error';
-    };
-    expect(code(() => parseFile('image.png', new Uint8Array([1, 2])))).toBe('UNSUPPORTED_TYPE');
-    expect(code(() => parseFile('bad.json', new TextEncoder().encode('{"a":')))).toBe('PARSE_FAILED');
-    expect(code(() => parseFile('empty.txt', new Uint8Array(0)))).toBe('EMPTY_DOCUMENT');
+  it('refuses unknown types, broken files and empty files with codes', async () => {
+    const code = (promise: Promise<unknown>) =>
+      promise.then(
+        () => 'no error',
+        (error: IngestError) => error.code,
+      );
+    expect(await code(parseFile('image.png', new Uint8Array([1, 2])))).toBe('UNSUPPORTED_TYPE');
+    expect(await code(parseFile('bad.json', new TextEncoder().encode('{"a":')))).toBe('PARSE_FAILED');
+    expect(await code(parseFile('bad.pdf', new TextEncoder().encode('%PDF-1.4 garbage')))).toBe('PARSE_FAILED');
+    expect(await code(parseFile('bad.docx', new TextEncoder().encode('not a zip')))).toBe('PARSE_FAILED');
+    expect(await code(parseFile('empty.txt', new Uint8Array(0)))).toBe('EMPTY_DOCUMENT');
   });
 });
 
@@ -147,5 +152,42 @@ describe('splitPassages', () => {
     const document = { title: 'T', text: 'one. two.\n\nthree. four.', sections: [], pages: [0, 11] };
     const passages = splitPassages('d', document, { words: 1 });
     expect(passages.map((p) => p.page)).toEqual([1, 1, 2, 2]);
+  });
+});
+
+describe('PDF and Word files', () => {
+  // A real PDF shipped by a Debian package (.ci/run installs it).
+  const PDF = '/usr/share/doc/shared-mime-info/shared-mime-info-spec.pdf';
+
+  it('reads a real PDF page by page, keeping page numbers for citations', async () => {
+    const document = await parseFile(PDF, read(PDF));
+    expect(document.pages.length).toBeGreaterThan(5);
+    expect(document.pages[0]).toBe(0);
+    expect(document.text).toMatch(/MIME/);
+    const passages = splitPassages(PDF, document);
+    expectCovered(document, passages);
+    expect(passages.at(-1)!.page).toBe(document.pages.length);
+    const onPage3 = passages.find((p) => p.page === 3)!;
+    expect(onPage3.start).toBeGreaterThanOrEqual(document.pages[2]!);
+  });
+
+  it('reads a .docx written by python-docx, with its headings as title and sections', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'srw-docx-'));
+    const path = join(dir, 'report.docx');
+    const script = [
+      'import sys, docx',
+      'd = docx.Document()',
+      "d.add_heading('Wing flutter', 1)",
+      "d.add_paragraph('Flutter is a dynamic instability of an elastic structure in a fluid flow.')",
+      "d.add_heading('Testing', 2)",
+      "d.add_paragraph('Wind-tunnel models are built to similarity laws.')",
+      'd.save(sys.argv[1])',
+    ].join('\n');
+    execFileSync('/usr/bin/python3', ['-c', script, path]);
+    const document = await parseFile(path, read(path));
+    expect(document.title).toBe('Wing flutter');
+    expect(document.sections.map((s) => s.heading)).toEqual(['Wing flutter', 'Testing']);
+    expect(document.text).toContain('Wind-tunnel models are built to similarity laws.');
+    expect(splitPassages(path, document).map((p) => p.title)).toContain('Wing flutter › Testing');
   });
 });

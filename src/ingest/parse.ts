@@ -1,13 +1,18 @@
 // Picks the parser for a file by its name and turns its bytes into a ParsedDocument. Isomorphic: the same code
 // runs in the ingest worker and in Node (CLI). Unknown types are refused with a reason, never guessed at.
 import { IngestError, type ParsedDocument } from './document';
+import { parseDocx } from './parsers/docx';
 import { parseHtml } from './parsers/html';
 import { parseMarkdown } from './parsers/markdown';
+import { parsePdf } from './parsers/pdf';
 import { parsePlain } from './parsers/plain';
 import { parseCsv, parseJson } from './parsers/structured';
 import { decodeText } from './text-decode';
 
 type TextParser = (text: string, fileName: string) => ParsedDocument;
+type BinaryParser = (bytes: Uint8Array, fileName: string) => Promise<ParsedDocument>;
+
+const BINARY_PARSERS: Record<string, BinaryParser> = { pdf: parsePdf, docx: parseDocx };
 
 const SOURCE_CODE = [
   'js',
@@ -63,17 +68,19 @@ export function extensionOf(fileName: string): string {
 
 /** True when `parseFile` has a parser for this name. */
 export function isSupported(fileName: string): boolean {
-  return extensionOf(fileName) in PARSERS;
+  const ext = extensionOf(fileName);
+  return ext in PARSERS || ext in BINARY_PARSERS;
 }
 
-export function parseFile(fileName: string, bytes: Uint8Array): ParsedDocument {
-  const parser = PARSERS[extensionOf(fileName)];
-  if (!parser) {
-    throw new IngestError('UNSUPPORTED_TYPE', `${fileName}: files of this type are not supported`);
-  }
-  const { text } = decodeText(bytes);
+export async function parseFile(fileName: string, bytes: Uint8Array): Promise<ParsedDocument> {
+  const ext = extensionOf(fileName);
   const baseName = fileName.slice(fileName.lastIndexOf('/') + 1);
-  const document = parser(text, baseName);
+  let document: ParsedDocument;
+  const binary = BINARY_PARSERS[ext];
+  const parser = PARSERS[ext];
+  if (binary) document = await binary(bytes, baseName);
+  else if (parser) document = parser(decodeText(bytes).text, baseName);
+  else throw new IngestError('UNSUPPORTED_TYPE', `${fileName}: files of this type are not supported`);
   if (!document.text.trim()) throw new IngestError('EMPTY_DOCUMENT', `${fileName} has no text to index`);
   // decodeText already gave NFC text; the parsers keep it (their offsets index it as it is).
   return { ...document, title: document.title.normalize('NFC') };
