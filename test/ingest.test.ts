@@ -107,6 +107,8 @@ describe('ingest on real files', () => {
         (error: IngestError) => error.code,
       );
     expect(await code(parseFile('image.png', new Uint8Array([1, 2])))).toBe('UNSUPPORTED_TYPE');
+    expect(await code(parseFile('odd.constructor', new Uint8Array([1, 2])))).toBe('UNSUPPORTED_TYPE');
+    expect(await code(parseFile('v1.2/README', new Uint8Array([1, 2])))).toBe('UNSUPPORTED_TYPE');
     expect(await code(parseFile('bad.json', new TextEncoder().encode('{"a":')))).toBe('PARSE_FAILED');
     expect(await code(parseFile('bad.pdf', new TextEncoder().encode('%PDF-1.4 garbage')))).toBe('PARSE_FAILED');
     expect(await code(parseFile('bad.docx', new TextEncoder().encode('not a zip')))).toBe('PARSE_FAILED');

@@ -12,7 +12,7 @@ import { decodeText } from './text-decode';
 type TextParser = (text: string, fileName: string) => ParsedDocument;
 type BinaryParser = (bytes: Uint8Array, fileName: string) => Promise<ParsedDocument>;
 
-const BINARY_PARSERS: Record<string, BinaryParser> = { pdf: parsePdf, docx: parseDocx };
+const BINARY_PARSERS: Readonly<Record<string, BinaryParser>> = { pdf: parsePdf, docx: parseDocx };
 
 const SOURCE_CODE = [
   'js',
@@ -49,7 +49,7 @@ const SOURCE_CODE = [
   'rst',
   'org',
 ];
-const PARSERS: Record<string, TextParser> = {
+const PARSERS: Readonly<Record<string, TextParser>> = {
   txt: parsePlain,
   text: parsePlain,
   md: parseMarkdown,
@@ -61,26 +61,39 @@ const PARSERS: Record<string, TextParser> = {
   ...Object.fromEntries(SOURCE_CODE.map((ext) => [ext, parsePlain])),
 };
 
+const baseNameOf = (fileName: string) => fileName.slice(fileName.lastIndexOf('/') + 1);
+
+/** Lower-case extension of the file's own name ('' when it has none). */
 export function extensionOf(fileName: string): string {
-  const dot = fileName.lastIndexOf('.');
-  return dot > 0 ? fileName.slice(dot + 1).toLowerCase() : '';
+  const name = baseNameOf(fileName);
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? name.slice(dot + 1).toLowerCase() : '';
 }
+
+const own = <T>(table: Readonly<Record<string, T>>, key: string): T | undefined =>
+  Object.hasOwn(table, key) ? table[key] : undefined;
 
 /** True when `parseFile` has a parser for this name. */
 export function isSupported(fileName: string): boolean {
   const ext = extensionOf(fileName);
-  return ext in PARSERS || ext in BINARY_PARSERS;
+  return own(PARSERS, ext) !== undefined || own(BINARY_PARSERS, ext) !== undefined;
 }
 
 export async function parseFile(fileName: string, bytes: Uint8Array): Promise<ParsedDocument> {
   const ext = extensionOf(fileName);
-  const baseName = fileName.slice(fileName.lastIndexOf('/') + 1);
+  const baseName = baseNameOf(fileName);
+  const binary = own(BINARY_PARSERS, ext);
+  const parser = own(PARSERS, ext);
+  if (!binary && !parser) {
+    throw new IngestError('UNSUPPORTED_TYPE', `${fileName}: files of this type are not supported`);
+  }
   let document: ParsedDocument;
-  const binary = BINARY_PARSERS[ext];
-  const parser = PARSERS[ext];
-  if (binary) document = await binary(bytes, baseName);
-  else if (parser) document = parser(decodeText(bytes).text, baseName);
-  else throw new IngestError('UNSUPPORTED_TYPE', `${fileName}: files of this type are not supported`);
+  try {
+    document = binary ? await binary(bytes, baseName) : parser!(decodeText(bytes).text, baseName);
+  } catch (error) {
+    if (error instanceof IngestError) throw error;
+    throw new IngestError('PARSE_FAILED', `${fileName} could not be read: ${(error as Error).message}`);
+  }
   if (!document.text.trim()) throw new IngestError('EMPTY_DOCUMENT', `${fileName} has no text to index`);
   // decodeText already gave NFC text; the parsers keep it (their offsets index it as it is).
   return { ...document, title: document.title.normalize('NFC') };
