@@ -1,6 +1,7 @@
 // Library entry: the pure core (keys, index, constraint, beam search, model cards) and the loaders other projects
 // may build on. The app and the widget use the same modules through the workers.
 export * from './core/beam-search';
+export * from './core/bundle';
 export * from './core/corpus-index';
 export * from './core/corpus-keys';
 export * from './core/index-format';

@@ -78,10 +78,14 @@ export function serializeIndex(index: CorpusIndex): ArrayBuffer {
   return buffer;
 }
 
-export function loadIndex(buffer: ArrayBuffer): CorpusIndex {
-  if (buffer.byteLength < HEADER_WORDS * 4)
-    throw new IndexFormatError('INDEX_NOT_AN_INDEX', 'too short to be an index');
-  const header = new Uint32Array(buffer, 0, HEADER_WORDS);
+/** Loads a saved index from a whole buffer or a 4-byte-aligned view of one (e.g. a bundle shard): no copy. */
+export function loadIndex(source: ArrayBuffer | Uint8Array): CorpusIndex {
+  const buffer = source instanceof Uint8Array ? (source.buffer as ArrayBuffer) : source;
+  const base = source instanceof Uint8Array ? source.byteOffset : 0;
+  const size = source.byteLength;
+  if (base % 4 !== 0) throw new IndexFormatError('INDEX_CORRUPT', 'the index does not start on a 4-byte boundary');
+  if (size < HEADER_WORDS * 4) throw new IndexFormatError('INDEX_NOT_AN_INDEX', 'too short to be an index');
+  const header = new Uint32Array(buffer, base, HEADER_WORDS);
   if (header[0] !== MAGIC) throw new IndexFormatError('INDEX_NOT_AN_INDEX', 'not a Self-Retrieval index (bad magic)');
   if (header[1] !== INDEX_FORMAT_VERSION) {
     throw new IndexFormatError(
@@ -90,7 +94,7 @@ export function loadIndex(buffer: ArrayBuffer): CorpusIndex {
     );
   }
   if (header[3] !== FIELDS.length) throw new IndexFormatError('INDEX_CORRUPT', 'unexpected number of arrays');
-  if (crc32(new Uint8Array(buffer, HEADER_WORDS * 4)) !== header[2]) {
+  if (crc32(new Uint8Array(buffer, base + HEADER_WORDS * 4, size - HEADER_WORDS * 4)) !== header[2]) {
     throw new IndexFormatError('INDEX_CORRUPT', 'checksum mismatch: the index is damaged');
   }
   let offset = HEADER_WORDS * 4;
@@ -100,13 +104,14 @@ export function loadIndex(buffer: ArrayBuffer): CorpusIndex {
     const length = header[5 + 2 * i]!;
     if (kind < 1 || kind > 3) throw new IndexFormatError('INDEX_CORRUPT', `array ${field} has an unknown kind`);
     const bytes = length * (kind === 3 ? 1 : kind === 2 ? 2 : 4);
-    if (offset + bytes > buffer.byteLength) throw new IndexFormatError('INDEX_CORRUPT', `array ${field} is truncated`);
+    if (offset + bytes > size) throw new IndexFormatError('INDEX_CORRUPT', `array ${field} is truncated`);
+    const at = base + offset;
     arrays[field] =
       kind === 3
-        ? new Uint8Array(buffer, offset, length)
+        ? new Uint8Array(buffer, at, length)
         : kind === 2
-          ? new Uint16Array(buffer, offset, length)
-          : new Uint32Array(buffer, offset, length);
+          ? new Uint16Array(buffer, at, length)
+          : new Uint32Array(buffer, at, length);
     offset += aligned(bytes);
   });
   return CorpusIndex.fromArrays(arrays as unknown as CorpusIndexArrays);
