@@ -37,7 +37,12 @@ function ortRuntime(): Plugin {
         res.end(readFileSync(join(ortDist, name)));
       });
     },
-    generateBundle() {
+    generateBundle(_options, bundle) {
+      // ONNX Runtime's own `new URL('….wasm', import.meta.url)` makes Vite emit a hashed 27 MB copy that is never
+      // fetched (configureOffline points wasmPaths at ort/): drop it rather than ship the runtime twice.
+      for (const fileName of Object.keys(bundle)) {
+        if (/^assets\/ort-wasm-simd-threaded[^/]*\.wasm$/.test(fileName)) delete bundle[fileName];
+      }
       for (const name of ORT_FILES) {
         this.emitFile({ type: 'asset', fileName: `ort/${name}`, source: readFileSync(join(ortDist, name)) });
       }

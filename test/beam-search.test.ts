@@ -2,7 +2,7 @@
 // every key, handles never leak (finished, aborted or out of budget), and the forward-pass count is the batching.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { constrainedBeamSearch } from '../src/core/beam-search';
+import { constrainedBeamSearch, DEFAULT_BEAM_SEARCH } from '../src/core/beam-search';
 import { CorpusIndex } from '../src/core/corpus-index';
 import { LiveIndex } from '../src/core/live-index';
 import { ToyModel } from './toy-model';
@@ -35,6 +35,7 @@ describe('constrainedBeamSearch', () => {
             maxSteps: 100,
           });
           expect(lm.live.size).toBe(0);
+          expect(result.forwardPasses).toBe(lm.forwardPasses); // the reported count is every batched pass made
           expect(result.candidates.length).toBeGreaterThan(0);
           const seen = new Set<number>();
           for (const c of result.candidates) {
@@ -80,11 +81,7 @@ describe('constrainedBeamSearch', () => {
       ],
       { endToken: END },
     );
-    const result = await constrainedBeamSearch(new ToyModel(VOCAB), index, [0], {
-      titleBeams: 5,
-      contentBeams: 10,
-      maxSteps: 50,
-    });
+    const result = await constrainedBeamSearch(new ToyModel(VOCAB), index, [0], DEFAULT_BEAM_SEARCH);
     expect(result.candidates.map((c) => [...c.entries]).sort()).toEqual([[0], [1]]);
     // Prefill, then [1] (shared title), then the branch is resolved by unique leaves: no further forward pass.
     expect(result.forwardPasses).toBe(2);

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { findFiles } from '../src/cli/corpora';
 import type { IngestError } from '../src/ingest/document';
 import { type ParsedDocument } from '../src/ingest/document';
-import { parseFile } from '../src/ingest/parse';
+import { isSupported, parseFile } from '../src/ingest/parse';
 import { splitPassages } from '../src/ingest/passages';
 import { decodeText } from '../src/ingest/text-decode';
 import { ROOT } from './paths';
@@ -106,6 +106,12 @@ describe('ingest on real files', () => {
         () => 'no error',
         (error: IngestError) => error.code,
       );
+    expect(['notes/a.MD', 'scan.pdf', 'image.png', 'x.constructor'].map((name) => isSupported(name))).toEqual([
+      true,
+      true,
+      false,
+      false,
+    ]);
     expect(await code(parseFile('image.png', new Uint8Array([1, 2])))).toBe('UNSUPPORTED_TYPE');
     expect(await code(parseFile('odd.constructor', new Uint8Array([1, 2])))).toBe('UNSUPPORTED_TYPE');
     expect(await code(parseFile('v1.2/README', new Uint8Array([1, 2])))).toBe('UNSUPPORTED_TYPE');

@@ -5,6 +5,7 @@
 //   starting on an 8-byte boundary at the offset the manifest gives;
 // - a folder (static sites): `manifest.json` and one file per shard, named as in the manifest.
 // Reading checks everything before returning anything, so a damaged or foreign bundle changes nothing.
+import { CodedError } from './errors';
 import { crc32 } from './index-format';
 
 export const BUNDLE_FORMAT = 'self-retrieval-bundle';
@@ -39,15 +40,8 @@ export interface Bundle {
 
 export type BundleErrorCode = 'BUNDLE_NOT_A_BUNDLE' | 'BUNDLE_VERSION_UNSUPPORTED' | 'BUNDLE_CORRUPT';
 
-export class BundleError extends Error {
-  constructor(
-    readonly code: BundleErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'BundleError';
-  }
-}
+/** A bundle that cannot be read; `code` says why. */
+export class BundleError extends CodedError<BundleErrorCode> {}
 
 const SHARD_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const align8 = (n: number) => (n + 7) & ~7;

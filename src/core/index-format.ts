@@ -4,6 +4,7 @@
 // Layout (little-endian u32 words): magic 'SRIX', format version, CRC-32 of everything after the header,
 // array count, then per array its kind (1 = Uint32, 2 = Uint16, 3 = Uint8) and element count; then the arrays.
 import { CorpusIndex, type CorpusIndexArrays } from './corpus-index';
+import { CodedError } from './errors';
 
 export const INDEX_FORMAT_VERSION = 1;
 const MAGIC = 0x58495253; // 'SRIX' read as a little-endian u32
@@ -26,15 +27,7 @@ const HEADER_WORDS = 4 + 2 * FIELDS.length;
 export type IndexFormatErrorCode = 'INDEX_NOT_AN_INDEX' | 'INDEX_VERSION_UNSUPPORTED' | 'INDEX_CORRUPT';
 
 /** A saved index that cannot be loaded; `code` says why. */
-export class IndexFormatError extends Error {
-  constructor(
-    readonly code: IndexFormatErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'IndexFormatError';
-  }
-}
+export class IndexFormatError extends CodedError<IndexFormatErrorCode> {}
 
 let crcTable: Uint32Array | undefined;
 

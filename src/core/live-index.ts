@@ -249,7 +249,6 @@ export class LiveIndex implements PrefixIndex<LiveIndexState> {
   /** Brings prefix sums, the main/delta invariant and the delta index up to date after changes. */
   private refresh(): void {
     if (!this.dirty) return;
-    this.dirty = false;
     const share = this.options.compactShare ?? 1 / 8;
     if (this.deltaKeys.size > Math.max(256, this.main.size * share)) this.compact();
     this.dirty = false;

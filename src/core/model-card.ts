@@ -1,6 +1,7 @@
 // The model card: what a model is, what it can do, and the exact prompt templates it was trained with.
 // The retrieval pipeline reads every prompt from here (never hard-coded), so a corpus-trained model and a
 // zero-shot instruction model plug into the same code. Pure: parsing and validation only.
+import { CodedError } from './errors';
 
 /** Prompt templates of the Self-Retrieval format (design.md §1). `{query}`, `{title}`, `{passage}` are slots. */
 export interface PromptTemplates {
@@ -46,12 +47,10 @@ export interface ModelCard {
   readonly corpus?: { readonly passages: number; readonly passageSha256: string; readonly keyTokenSha256: string };
 }
 
-/** An error with a stable code, so callers and tests branch on `code`, not on message text. */
-export class ModelCardError extends Error {
-  readonly code = 'INVALID_MODEL_CARD';
+/** A model card that cannot be used; always code INVALID_MODEL_CARD. */
+export class ModelCardError extends CodedError<'INVALID_MODEL_CARD'> {
   constructor(message: string) {
-    super(message);
-    this.name = 'ModelCardError';
+    super('INVALID_MODEL_CARD', message);
   }
 }
 

@@ -1,5 +1,6 @@
 // A parsed document: the plain text a passage's offsets point into, its title, and where its sections (and PDF
 // pages) start. Every parser produces one; the passage splitter consumes it. Pure data.
+import { CodedError } from '../core/errors';
 
 export interface Section {
   /** Section heading (e.g. a markdown heading), shown with the document title. */
@@ -21,12 +22,4 @@ export interface ParsedDocument {
 export type IngestErrorCode = 'UNSUPPORTED_TYPE' | 'PARSE_FAILED' | 'EMPTY_DOCUMENT';
 
 /** A file that cannot be ingested; `code` says why, the message says it to a person. */
-export class IngestError extends Error {
-  constructor(
-    readonly code: IngestErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'IngestError';
-  }
-}
+export class IngestError extends CodedError<IngestErrorCode> {}
