@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Plugin } from 'vite';
-import { defineConfig } from 'vite';
+import { defaultClientConditions, defineConfig } from 'vite';
 
 // The onnxruntime-web that transformers.js itself resolves; its entry file sits in dist/ beside the wasm files.
 const requireFromTransformers = createRequire(createRequire(import.meta.url).resolve('@huggingface/transformers'));
@@ -67,6 +67,9 @@ export default defineConfig(({ mode }) => {
     // 'mpa' turns off the SPA fallback: a missing model file must be a 404, not index.html (design.md §4).
     appType: 'mpa',
     plugins: [ortRuntime()],
+    // Parsing runs in workers, where there is no `document`: prefer packages' worker builds over their DOM ones
+    // (decode-named-character-reference's browser build decodes entities with document.createElement).
+    resolve: { conditions: ['worker', ...defaultClientConditions] },
     worker: { format: 'es' },
     server: { headers: isolationHeaders },
     preview: { headers: isolationHeaders },

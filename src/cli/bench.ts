@@ -1,7 +1,8 @@
-// `npm run bench [-- --json] [-- --only model,index]`: benchmarks, one section per concern, each figure next to a
-// baseline measured in the same run (the machines are shared and noisy: compare ratios, not absolute times).
+// `npm run bench [-- --json] [-- --only=model,index,ingest]`: benchmarks, one section per concern, each figure next
+// to a baseline measured in the same run (the machines are shared and noisy: compare ratios, not absolute times).
 import { fileURLToPath } from 'node:url';
 import { benchIndex } from './bench/index-bench';
+import { benchIngest } from './bench/ingest-bench';
 import { benchModel } from './bench/model';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -9,6 +10,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SECTIONS: Record<string, () => Promise<Record<string, unknown>>> = {
   model: () => benchModel(`${ROOT}public/models/`, 'cranfield-tiny'),
   index: () => benchIndex(ROOT),
+  ingest: () => benchIngest(ROOT),
 };
 
 async function main() {

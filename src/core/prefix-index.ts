@@ -17,3 +17,22 @@ export interface PrefixIndex<S> {
   /** True once the state has consumed the title part of the keys below it. */
   titleComplete(state: S): boolean;
 }
+
+const NONE = new Uint32Array(0);
+
+/**
+ * The entries a whole key leads to: walks its tokens (then `endToken`, which keys read as past their end) until a
+ * leaf. Empty when no key of the index starts that way. A unique-prefix index stops early, so the result is the
+ * one key that shares the walked prefix — callers checking membership compare entry numbers.
+ */
+export function lookup<S>(index: PrefixIndex<S>, key: ArrayLike<number>, endToken: number): Uint32Array {
+  if (index.size === 0) return NONE;
+  let state = index.root();
+  for (let depth = 0; depth <= key.length; depth++) {
+    if (index.isLeaf(state)) return index.entries(state);
+    const next = index.advance(state, depth < key.length ? key[depth]! : endToken);
+    if (!next) return NONE;
+    state = next;
+  }
+  return index.isLeaf(state) ? index.entries(state) : NONE;
+}

@@ -19,7 +19,12 @@ export interface ParsedDocument {
   readonly pages: readonly number[];
 }
 
-export type IngestErrorCode = 'UNSUPPORTED_TYPE' | 'PARSE_FAILED' | 'EMPTY_DOCUMENT';
+/**
+ * UNSUPPORTED_TYPE: no parser for the file's extension. PARSE_FAILED: the parser could not read it (broken,
+ * truncated, not what its extension says). EMPTY_DOCUMENT: it has no text. BINARY_CONTENT: a text type whose bytes
+ * are not text (an image or program with a text extension): refused rather than indexed as mojibake.
+ */
+export type IngestErrorCode = 'UNSUPPORTED_TYPE' | 'PARSE_FAILED' | 'EMPTY_DOCUMENT' | 'BINARY_CONTENT';
 
 /** A file that cannot be ingested; `code` says why, the message says it to a person. */
 export class IngestError extends CodedError<IngestErrorCode> {}

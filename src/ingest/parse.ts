@@ -7,7 +7,7 @@ import { parseMarkdown } from './parsers/markdown';
 import { parsePdf } from './parsers/pdf';
 import { parsePlain } from './parsers/plain';
 import { parseCsv, parseJson } from './parsers/structured';
-import { decodeText } from './text-decode';
+import { binaryReason, decodeText } from './text-decode';
 
 type TextParser = (text: string, fileName: string) => ParsedDocument;
 type BinaryParser = (bytes: Uint8Array, fileName: string) => Promise<ParsedDocument>;
@@ -89,7 +89,22 @@ export async function parseFile(fileName: string, bytes: Uint8Array): Promise<Pa
   }
   let document: ParsedDocument;
   try {
-    document = binary ? await binary(bytes, baseName) : parser!(decodeText(bytes).text, baseName);
+    if (binary) {
+      document = await binary(bytes, baseName);
+    } else {
+      const { text } = decodeText(bytes);
+      // A text type that is not text is refused, not indexed: a photo renamed to .txt would otherwise become pages
+      // of mojibake passages crowding real ones out of the results.
+      const notText = binaryReason(text);
+      if (notText) {
+        throw new IngestError(
+          'BINARY_CONTENT',
+          `${fileName} is not a .${ext} text file: ${notText}, so it looks like binary data (an image, a program ` +
+            'or an archive) saved under a text extension',
+        );
+      }
+      document = parser!(text, baseName);
+    }
   } catch (error) {
     if (error instanceof IngestError) throw error;
     throw new IngestError('PARSE_FAILED', `${fileName} could not be read: ${(error as Error).message}`);

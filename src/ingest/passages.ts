@@ -22,11 +22,25 @@ export const DEFAULT_PASSAGE_WORDS = 100;
 
 const CJK = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]/g;
 
-/** Words in a span: whitespace-separated tokens, with CJK characters (unspaced scripts) counted as half a word. */
-function countWords(text: string): number {
+/**
+ * A span's words come in two parts: whitespace-separated tokens (CJK characters, unspaced scripts, separate them)
+ * and CJK characters, each counted as half a word — `spaced + ceil(cjk / 2)` words.
+ */
+function wordParts(text: string): { spaced: number; cjk: number } {
   const cjk = text.match(CJK)?.length ?? 0;
-  const spaced = text.replace(CJK, ' ').split(/\s+/).filter(Boolean).length;
-  return spaced + Math.ceil(cjk / 2);
+  return { spaced: text.replace(CJK, ' ').split(/\s+/).filter(Boolean).length, cjk };
+}
+
+/** How many of the sorted `starts` are at or before `offset` (binary search). */
+function countAtOrBefore(starts: readonly number[], offset: number): number {
+  let low = 0;
+  let high = starts.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (starts[mid]! <= offset) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }
 
 /** Sentence-sized spans [start, end) of text[from, to): sentence ends, then paragraph breaks. */
@@ -79,7 +93,8 @@ export function splitPassages(
     if (start === end) return;
     const passageText = text.slice(start, end);
     const title = section && section !== document.title ? `${document.title} › ${section}` : document.title;
-    const pageIndex = document.pages.filter((p) => p <= start).length;
+    // Page starts are in order: a binary search, not a scan per passage (a 1,000-page PDF has ~10,000 passages).
+    const pageIndex = countAtOrBefore(document.pages, start);
     passages.push({
       id: contentId(documentId, title, passageText, String(passages.length)),
       documentId,
@@ -91,21 +106,33 @@ export function splitPassages(
       ...(document.pages.length > 0 ? { page: Math.max(1, pageIndex) } : {}),
     });
   };
+  // The section a bound belongs to is the last one starting at or before it; bounds and sections are both in
+  // order of start, so one pointer finds it (searching from the end for every bound was quadratic in headings).
+  let sectionIndex = -1;
   for (let b = 0; b + 1 < bounds.length; b++) {
     const from = bounds[b]!;
     const to = bounds[b + 1]!;
-    const section = [...document.sections].reverse().find((s) => s.start <= from)?.heading;
+    while (sectionIndex + 1 < document.sections.length && document.sections[sectionIndex + 1]!.start <= from) {
+      sectionIndex++;
+    }
+    const section = document.sections[sectionIndex]?.heading;
     let start = from;
     let words = 0;
     for (const [spanStart, spanEnd] of sentenceSpans(text, from, to)) {
-      const spanWords = countWords(text.slice(spanStart, spanEnd));
+      const parts = wordParts(text.slice(spanStart, spanEnd));
+      const spanWords = parts.spaced + Math.ceil(parts.cjk / 2);
       if (words > 0 && words + spanWords > target * 1.5) {
         emit(start, spanStart, section);
         start = spanStart;
         words = 0;
       }
-      // A single sentence far over the target is cut at word boundaries.
+      // A single sentence far over the target is cut at word boundaries. What is left of it is counted by
+      // subtracting each cut piece, not by recounting the rest after every cut — that was quadratic in the sentence
+      // length (a 50 MB file with no full stops would never finish). Cuts fall after whitespace, so no token
+      // straddles one and the token and CJK counts of the pieces add up exactly.
       let cursor = spanStart;
+      let restSpaced = parts.spaced;
+      let restCjk = parts.cjk;
       let rest = spanWords;
       while (words + rest > target * 1.5) {
         const take = target - words;
@@ -117,7 +144,10 @@ export function splitPassages(
         emit(start, cut, section);
         start = cut;
         words = 0;
-        rest = countWords(text.slice(cut, spanEnd));
+        const piece = wordParts(text.slice(cursor, cut));
+        restSpaced -= piece.spaced;
+        restCjk -= piece.cjk;
+        rest = restSpaced + Math.ceil(restCjk / 2);
         cursor = cut;
       }
       words += rest;

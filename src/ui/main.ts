@@ -1,6 +1,7 @@
 // The app page: a thin view over the model worker. It never parses, tokenizes or runs the model itself.
 import * as Comlink from 'comlink';
 import type { DeviceRequest, ModelStatus, ModelWorkerApi } from '../../workers/protocol';
+import { mountLibraryPanel } from './library-panel';
 
 const DEMO_MODEL = 'cranfield-tiny';
 
@@ -86,3 +87,4 @@ void worker.describeDemoLibrary().then(
   (error: unknown) => showError(element('library'), error),
 );
 void loadModel(deviceEl.value as DeviceRequest);
+mountLibraryPanel(DEMO_MODEL);

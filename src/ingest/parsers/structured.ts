@@ -11,17 +11,24 @@ export function parseJson(source: string, fileName: string): ParsedDocument {
     throw new IngestError('PARSE_FAILED', `${fileName} is not valid JSON: ${(error as Error).message}`);
   }
   const lines: string[] = [];
-  const walk = (value: unknown, path: string) => {
+  // Depth-first over an explicit stack, children pushed last-first so lines come out in document order. Not
+  // recursion: JSON.parse accepts any nesting depth, and a walk that recursed would overflow on deep files.
+  const stack: [value: unknown, path: string][] = [[data, '']];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const [value, path] = top;
     if (typeof value === 'string') {
       const text = value.replace(/\s+/g, ' ').trim();
       if (text) lines.push(path ? `${path}: ${text}` : text);
     } else if (Array.isArray(value)) {
-      value.forEach((item, i) => walk(item, `${path}[${i}]`));
+      for (let i = value.length - 1; i >= 0; i--) stack.push([value[i], `${path}[${i}]`]);
     } else if (value && typeof value === 'object') {
-      for (const [key, item] of Object.entries(value)) walk(item, path ? `${path}.${key}` : key);
+      const entries: [string, unknown][] = Object.entries(value);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [key, item] = entries[i]!;
+        stack.push([item, path ? `${path}.${key}` : key]);
+      }
     }
-  };
-  walk(data, '');
+  }
   const title = typeof (data as { title?: unknown })?.title === 'string' ? (data as { title: string }).title : fileName;
   return { title, text: lines.join('\n'), sections: [], pages: [] };
 }

@@ -1,0 +1,65 @@
+// Folders on disk for the library's browser tests, made by the tests from real text: Cranfield records, the
+// project's own docs, hidden and tool folders that must be skipped, and a set of broken files.
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { cranfieldPassages } from '../src/ingest/cranfield';
+import { DEMO_CRANFIELD, ROOT } from '../test/paths';
+
+function write(root: string, path: string, content: string | Uint8Array): void {
+  const full = join(root, path);
+  mkdirSync(dirname(full), { recursive: true });
+  writeFileSync(full, content);
+}
+
+/**
+ * `records` Cranfield abstracts as text files (past 1,400 the collection repeats, each copy in its own folder with
+ * a note that makes it a different file), the project's docs, and files a user never means to index.
+ */
+export function makeLibraryFolder(name: string, records: number): string {
+  const parent = mkdtempSync(join(tmpdir(), 'sr-e2e-'));
+  const root = join(parent, name);
+  const passages = cranfieldPassages(readFileSync(`${DEMO_CRANFIELD}/cran.all.1400`, 'utf8'));
+  for (let i = 0; i < records; i++) {
+    const p = passages[i % passages.length]!;
+    const copy = Math.floor(i / passages.length);
+    const note = copy > 0 ? `\n\nCopy ${copy} of record ${p.id}.\n` : '';
+    write(root, `cranfield${copy || ''}/${p.id.padStart(4, '0')}.txt`, `${p.title}\n\n${p.text}\n${note}`);
+  }
+  for (const doc of ['README.md', 'ARCHITECTURE.md', 'tools/fixture-model/README.md']) {
+    write(root, `docs/${doc}`, readFileSync(join(ROOT, doc)));
+  }
+  write(root, '.git/config', '[core]\n');
+  write(root, 'node_modules/pkg/readme.md', '# should be skipped\n');
+  write(root, '.DS_Store', new Uint8Array(16));
+  return root;
+}
+
+/** Broken and odd files: each must end with its own status while everything else is internalized. */
+export function makeBadFolder(): string {
+  const root = join(mkdtempSync(join(tmpdir(), 'sr-e2e-')), 'bad');
+  const pdf = readFileSync('/usr/share/doc/shared-mime-info/shared-mime-info-spec.pdf');
+  write(root, 'empty.txt', '');
+  write(
+    root,
+    'photo.txt',
+    Uint8Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256),
+  );
+  write(root, 'truncated.pdf', pdf.subarray(0, pdf.length >> 1));
+  write(root, 'spec.pdf', pdf);
+  write(
+    root,
+    'deep.html',
+    `<html><body>${'<div>'.repeat(10_000)}deep text here${'</div>'.repeat(10_000)}</body></html>`,
+  );
+  write(
+    root,
+    'not-a-zip.docx',
+    Uint8Array.from({ length: 2048 }, (_, i) => (i * 31) % 251),
+  );
+  write(root, 'latin1.txt', Uint8Array.from([...Buffer.from('Caf', 'latin1'), 0xe9, ...Buffer.from(' au lait.\n')]));
+  write(root, 'video.mp4', new Uint8Array(100));
+  write(root, 'good.md', '# Good\n\nThis file is fine and must be internalized.\n');
+  write(root, 'copy-of-good.md', '# Good\n\nThis file is fine and must be internalized.\n');
+  return root;
+}

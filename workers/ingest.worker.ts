@@ -1,0 +1,245 @@
+// The ingest worker: owns the library (src/store/library.ts) for one tab — parsing, tokenizing, indexing and
+// storing happen here, never on the page's thread. Exposed with Comlink (workers/library-protocol.ts).
+//
+// Tabs share one IndexedDB library. Writing needs the Web Lock `self-retrieval-library-writer`, taken for one
+// write (an ingest run, a removal, an import) and released after it, so two tabs never write at once; a tab that
+// cannot get it says so (LIBRARY_BUSY). The writer announces progress and commits on a BroadcastChannel, and the
+// other tabs re-read the library and show the writer's progress.
+import './coded-errors';
+import * as Comlink from 'comlink';
+import { CodedError } from '../src/core/errors';
+import { parseModelCard } from '../src/core/model-card';
+import { loadKeyer } from '../src/engines/transformers/keyer';
+import { configureOffline } from '../src/engines/transformers/runtime';
+import { Library, type IngestProgress } from '../src/store/library';
+import { openLibraryDb, type LibraryDb } from '../src/store/schema';
+import type {
+  FileToAdd,
+  LibraryEvent,
+  LibraryView,
+  LibraryWorkerApi,
+  LibraryWorkerErrorCode,
+  PassageHit,
+} from './library-protocol';
+
+const BASE = import.meta.env.BASE_URL;
+const MODEL_ROOT = `${BASE}models/`;
+configureOffline({ modelRoot: MODEL_ROOT, ortRoot: `${BASE}ort/` });
+
+const WRITER_LOCK = 'self-retrieval-library-writer';
+const channel = new BroadcastChannel('self-retrieval-library');
+
+type ChannelMessage = { readonly type: 'progress'; readonly progress: IngestProgress } | { readonly type: 'changed' };
+
+class WorkerError extends CodedError<LibraryWorkerErrorCode> {}
+
+let db: LibraryDb | undefined;
+let library: Library | undefined;
+let modelId = '';
+let listener: ((event: LibraryEvent) => void) | undefined;
+let writing = false;
+let ingestRun: Promise<void> | undefined;
+let controller: AbortController | undefined;
+/** Files were staged while a run was ending: start another once it has. */
+let stagedDuringRun = false;
+
+function opened(): Library {
+  if (!library) throw new WorkerError('LIBRARY_NOT_OPEN', 'the library is not open yet');
+  return library;
+}
+
+async function view(): Promise<LibraryView> {
+  const lib = opened();
+  const documents = lib.documents();
+  return {
+    modelId,
+    documents,
+    passages: lib.state.passages,
+    indexedDocuments: lib.state.documents,
+    queued: await lib.queued(),
+    generation: lib.state.generation,
+    needsRekey: lib.needsRekey,
+    writing,
+  };
+}
+
+function emit(event: LibraryEvent): void {
+  // The page may be gone (closing tab): a failed callback must not fail the work.
+  void Promise.resolve(listener?.(event)).catch(() => undefined);
+}
+
+async function announceChange(): Promise<LibraryView> {
+  channel.postMessage({ type: 'changed' } satisfies ChannelMessage);
+  const current = await view();
+  emit({ type: 'changed', view: current });
+  return current;
+}
+
+function onProgress(progress: IngestProgress): void {
+  emit({ type: 'progress', progress, otherTab: false });
+  channel.postMessage({ type: 'progress', progress } satisfies ChannelMessage);
+}
+
+/**
+ * Runs one write with the library's writer lock. A user's action is refused at once when another tab holds it;
+ * `wait` (resuming an interrupted ingest) queues for the lock instead — the holder may be a closing tab's worker.
+ */
+async function asWriter<T>(write: () => Promise<T>, wait = false): Promise<T> {
+  return navigator.locks.request(WRITER_LOCK, { ifAvailable: !wait }, async (lock) => {
+    if (!lock) {
+      throw new WorkerError(
+        'LIBRARY_BUSY',
+        'Another tab is updating this library. Its progress is shown here; try again when it has finished.',
+      );
+    }
+    writing = true;
+    try {
+      return await write();
+    } finally {
+      writing = false;
+    }
+  });
+}
+
+/** Internalizes the queue in the background, until it is empty or cancelled; one run at a time. */
+function startIngest(wait = false): void {
+  if (ingestRun) return;
+  const run = async () => {
+    const lib = opened();
+    controller = new AbortController();
+    const { signal } = controller;
+    while ((await lib.queued()) > 0 && !signal.aborted) {
+      const result = await lib.ingest({ signal, onProgress, onCommit: () => void announceChange() });
+      await announceChange();
+      if (result.phase !== 'done') break;
+    }
+  };
+  ingestRun = asWriter(run, wait)
+    .catch((error: unknown) => {
+      const { code, message } = error as { code?: string; message?: string };
+      emit({ type: 'error', code: code ?? 'INGEST_FAILED', message: message ?? String(error) });
+    })
+    .finally(() => {
+      ingestRun = undefined;
+      const cancelled = controller?.signal.aborted ?? false;
+      controller = undefined;
+      if (stagedDuringRun && !cancelled) startIngest();
+      stagedDuringRun = false;
+    });
+}
+
+async function rekeyIfNeeded(): Promise<void> {
+  const lib = opened();
+  if (!lib.needsRekey) return;
+  await asWriter(() => lib.rekey({ onProgress }));
+  await announceChange();
+}
+
+channel.onmessage = (event: MessageEvent<ChannelMessage>) => {
+  const message = event.data;
+  if (message.type === 'progress') {
+    emit({ type: 'progress', progress: message.progress, otherTab: true });
+    return;
+  }
+  if (library && !writing) {
+    void library.reload().then(async () => emit({ type: 'changed', view: await view() }));
+  }
+};
+
+const api: LibraryWorkerApi = {
+  async open(id, onEvent) {
+    listener = onEvent;
+    const response = await fetch(`${MODEL_ROOT}${id}/model-card.json`);
+    if (!response.ok) throw new Error(`model card of "${id}" not found (HTTP ${response.status})`);
+    const keyer = await loadKeyer(id, parseModelCard(await response.json()));
+    db ??= await openLibraryDb(undefined, { onVersionChange: () => (db = undefined) });
+    library = await Library.open(db, keyer);
+    modelId = id;
+    await rekeyIfNeeded().catch((error: unknown) => {
+      if ((error as { code?: string }).code !== 'LIBRARY_BUSY') throw error;
+    });
+    // A run that a closed tab or a crash interrupted goes on from its last committed batch.
+    if ((await library.queued()) > 0) startIngest(true);
+    return view();
+  },
+
+  async add(files: readonly FileToAdd[]) {
+    const lib = opened();
+    const incoming = files.map((f) => ({ path: f.path, blob: f.file, mtime: f.file.lastModified }));
+    // While this tab's run holds the lock, staging joins it (the run picks the files up when its queue ends).
+    if (ingestRun && writing) {
+      await lib.stage(incoming);
+      stagedDuringRun = true;
+    } else {
+      await asWriter(() => lib.stage(incoming));
+    }
+    startIngest();
+    return view();
+  },
+
+  async cancel() {
+    controller?.abort();
+    await ingestRun;
+  },
+
+  async remove(paths) {
+    const lib = opened();
+    await asWriter(() => lib.remove(paths));
+    return announceChange();
+  },
+
+  async saveFolder(name, handle) {
+    opened();
+    await db!.put('folders', { name, handle, addedAt: new Date().toISOString() });
+  },
+
+  async folders() {
+    opened();
+    return db!.getAll('folders');
+  },
+
+  async rescan(root, files) {
+    const lib = opened();
+    const incoming = files.map((f) => ({ path: f.path, blob: f.file, mtime: f.file.lastModified }));
+    await asWriter(() => lib.rescan(root, incoming));
+    startIngest();
+    return announceChange();
+  },
+
+  async search(query, limit) {
+    const lib = opened();
+    const hits: PassageHit[] = [];
+    for (const hit of lib.lexical.query(query, limit)) {
+      const passage = await lib.passage(hit.entry);
+      if (!passage) continue;
+      const { id, documentPath, title, text, page, section } = passage;
+      hits.push({
+        ...hit,
+        id,
+        documentPath,
+        title,
+        text,
+        ...(page === undefined ? {} : { page }),
+        ...(section === undefined ? {} : { section }),
+      });
+    }
+    return hits;
+  },
+
+  async exportBundle() {
+    const bytes = await opened().exportBundle();
+    return Comlink.transfer(bytes, [bytes.buffer]);
+  },
+
+  async importBundle(file) {
+    const lib = opened();
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    await asWriter(() => lib.importBundle(bytes));
+    return announceChange();
+  },
+
+  check: () => opened().check(),
+  view,
+};
+
+Comlink.expose(api);

@@ -1,0 +1,65 @@
+// The ingest worker's typed API: the page hands it files and asks it about the library; the worker parses,
+// tokenizes, indexes and stores (workers/ingest.worker.ts). Comlink carries the calls; events come back through
+// a listener the page passes to `open`.
+import type { LexicalHit } from '../src/core/lexical-index';
+import type { ConsistencyReport, IngestProgress } from '../src/store/library';
+import type { DocumentRecord, FolderRecord } from '../src/store/schema';
+
+/** A file as the page picked it (src/ui/file-input.ts): path relative to what the user chose. */
+export interface FileToAdd {
+  readonly path: string;
+  readonly file: File;
+}
+
+export interface LibraryView {
+  readonly modelId: string;
+  readonly documents: readonly DocumentRecord[];
+  readonly passages: number;
+  readonly indexedDocuments: number;
+  /** Files waiting to be internalized (kept across reloads). */
+  readonly queued: number;
+  /** Bumped by every committed change, in any tab. */
+  readonly generation: number;
+  readonly needsRekey: boolean;
+  /** True while this tab's worker is the library's writer (holds the Web Lock). */
+  readonly writing: boolean;
+}
+
+export type LibraryEvent =
+  | { readonly type: 'progress'; readonly progress: IngestProgress; readonly otherTab: boolean }
+  | { readonly type: 'changed'; readonly view: LibraryView }
+  | { readonly type: 'error'; readonly code: string; readonly message: string };
+
+export interface PassageHit extends LexicalHit {
+  readonly id: string;
+  readonly documentPath: string;
+  readonly title: string;
+  readonly text: string;
+  readonly page?: number;
+  readonly section?: string;
+}
+
+export interface LibraryWorkerApi {
+  /** Opens the library for a model (its tokenizer keys the index); re-keys first when the model changed. */
+  open(modelId: string, listener: (event: LibraryEvent) => void): Promise<LibraryView>;
+  /** Queues files and internalizes them in the background (progress events; `cancel` stops). */
+  add(files: readonly FileToAdd[]): Promise<LibraryView>;
+  cancel(): Promise<void>;
+  remove(paths: readonly string[]): Promise<LibraryView>;
+  /** Keeps a picked folder's handle for "re-scan" after a reload. */
+  saveFolder(name: string, handle: FileSystemDirectoryHandle): Promise<void>;
+  folders(): Promise<readonly FolderRecord[]>;
+  /** Compares a folder's current files with the library: new and changed files are queued, vanished removed. */
+  rescan(root: string, files: readonly FileToAdd[]): Promise<LibraryView>;
+  /** Keyword (BM25) search over the library's passages. */
+  search(query: string, limit: number): Promise<readonly PassageHit[]>;
+  exportBundle(): Promise<Uint8Array>;
+  /** Replaces the library with a bundle's; a damaged or foreign bundle throws and changes nothing. */
+  importBundle(file: Blob): Promise<LibraryView>;
+  /** Every stored passage reachable in the corpus index by its key, and nothing else indexed. */
+  check(): Promise<ConsistencyReport>;
+  view(): Promise<LibraryView>;
+}
+
+/** Codes of errors the worker throws besides those of LibraryError, BundleError and IngestError. */
+export type LibraryWorkerErrorCode = 'LIBRARY_BUSY' | 'LIBRARY_NOT_OPEN';
