@@ -92,7 +92,7 @@ describe('Library (IndexedDB store)', () => {
     expect(await snapshot(db)).toEqual(before);
     await expectConsistent(reopened);
     const passage = (await db.getAll('passages')).find((p) => p.documentPath === 'library/docs/README.md')!;
-    const key = keyer.key(passage.title, passage.text);
+    const key = keyer.keys([passage])[0]!;
     const hits = lookup(reopened.index, key.tokens, keyer.tokenizer.eosTokenId);
     expect([...hits]).toContain(passage.entry);
     expect((await reopened.passage(passage.entry))?.text).toBe(passage.text);
@@ -265,7 +265,7 @@ describe('Library (IndexedDB store)', () => {
     // Another "model": same tokenizer, different templates — keys differ, so the index must be rebuilt.
     const other: PassageKeyer = {
       tokenizer: { ...keyer.tokenizer, id: 'other-model' },
-      key: (title, text) => keyer.key(`${title} (v2)`, text),
+      keys: (passages) => keyer.keys(passages.map((p) => ({ title: `${p.title} (v2)`, text: p.text }))),
     };
     const reopened = await Library.open(db, other, { batchPassages: 10 });
     expect(reopened.needsRekey).toBe(true);
@@ -309,7 +309,7 @@ describe('Library (IndexedDB store)', () => {
     expect(target.documents().map((d) => d.path)).toEqual(library.documents().map((d) => d.path));
     await expectConsistent(target);
     const passage = (await db.getAll('passages'))[0]!;
-    const hit = lookup(target.index, keyer.key(passage.title, passage.text).tokens, keyer.tokenizer.eosTokenId);
+    const hit = lookup(target.index, keyer.keys([passage])[0]!.tokens, keyer.tokenizer.eosTokenId);
     expect((await target.passage(hit[0]!))?.text).toBe(passage.text);
   });
 });

@@ -36,6 +36,17 @@ describe('memoTokenizer', () => {
       for (const text of texts) expect(memo.encode(text)).toEqual(tokenizer.encode(text));
       expect(memo.exact).toBe(true);
     });
+
+    it(`gives ${name}'s exact ids when the missing pieces are encoded in batches`, async () => {
+      const tokenizer = await load(root, id);
+      const memo = memoTokenizer(tokenizer, { warmup: 0, checkEvery: Number.MAX_SAFE_INTEGER });
+      // A text holding the batch separator's own text (the end-of-sequence token) must not confuse the split.
+      const eosText = tokenizer.decode([tokenizer.eosTokenId]);
+      const tricky = [`A document that mentions ${eosText} in its text.`, ...texts.slice(0, 50)];
+      expect(memo.encodeMany(tricky)).toEqual(tricky.map((t) => tokenizer.encode(t)));
+      expect(memo.encodeMany(texts)).toEqual(texts.map((t) => tokenizer.encode(t)));
+      expect(memo.exact).toBe(true);
+    });
   }
 
   it('turns itself off when pieces do not add up, and still answers exactly', () => {

@@ -12,21 +12,32 @@ export interface CorpusKey extends IndexKey {
   readonly text: string;
 }
 
+type KeyTemplates = Pick<PromptTemplates, 'title' | 'separator' | 'content'>;
+
 /**
  * Tokenizes one passage's key. `titleLength` counts the tokens that carry the title part; when a token straddles
  * the seam (a tokenizer that merges the title's last characters with the separator), it counts as title.
  */
-export function corpusKey(
+export function corpusKey(tokenizer: Tokenizer, templates: KeyTemplates, title: string, passage: string): CorpusKey {
+  return corpusKeys(tokenizer, templates, [{ title, text: passage }])[0]!;
+}
+
+/** `corpusKey` for many passages, tokenized together when the tokenizer batches (`encodeMany`). */
+export function corpusKeys(
   tokenizer: Tokenizer,
-  templates: Pick<PromptTemplates, 'title' | 'separator' | 'content'>,
-  title: string,
-  passage: string,
-): CorpusKey {
-  const text = corpusKeyText(templates, title, passage);
-  const tokens = Uint32Array.from(tokenizer.encode(text));
-  const titleTokens = tokenizer.encode(fillTemplate(templates.title, { title }));
-  let shared = 0;
-  while (shared < titleTokens.length && titleTokens[shared] === tokens[shared]) shared++;
-  const titleLength = shared === titleTokens.length ? shared : Math.min(shared + 1, tokens.length);
-  return { tokens, titleLength, text };
+  templates: KeyTemplates,
+  passages: readonly { readonly title: string; readonly text: string }[],
+): CorpusKey[] {
+  const texts = passages.map((p) => corpusKeyText(templates, p.title, p.text));
+  const titles = passages.map((p) => fillTemplate(templates.title, { title: p.title }));
+  const all = [...texts, ...titles];
+  const ids = tokenizer.encodeMany ? tokenizer.encodeMany(all) : all.map((t) => tokenizer.encode(t));
+  return texts.map((text, i) => {
+    const tokens = Uint32Array.from(ids[i]!);
+    const titleTokens = ids[texts.length + i]!;
+    let shared = 0;
+    while (shared < titleTokens.length && titleTokens[shared] === tokens[shared]) shared++;
+    const titleLength = shared === titleTokens.length ? shared : Math.min(shared + 1, tokens.length);
+    return { tokens, titleLength, text };
+  });
 }

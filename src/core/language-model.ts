@@ -5,6 +5,8 @@
 export interface Tokenizer {
   /** Token ids of `text`, with no special tokens added. */
   encode(text: string): number[];
+  /** `texts.map(encode)` in fewer calls, where a tokenizer can (src/core/memo-tokenizer.ts). */
+  encodeMany?(texts: readonly string[]): number[][];
   decode(ids: readonly number[]): string;
   /** End-of-sequence id: what a corpus key reads as past its end. */
   readonly eosTokenId: number;

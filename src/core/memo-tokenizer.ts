@@ -4,6 +4,11 @@
 // this is exact for them — and it is checked, not assumed: the first calls and then one in every `checkEvery` are
 // also encoded whole, and on any difference the memo turns itself off for good. Real text repeats its words, so
 // most pieces are found in the memo and the tokenizer's own (slow) BPE runs once per distinct word.
+//
+// `encodeMany` also batches the pieces the memo lacks into ONE tokenizer call, joined by the end-of-sequence
+// token's text: tokenizers cut their special tokens out before anything else, so each piece is encoded on its own
+// and the ids split back at the separator's id (a call costs far more than the few pieces it usually carries).
+// Whether the tokenizer behaves so is checked once; where it does not, pieces are encoded one by one.
 import type { Tokenizer } from './language-model';
 
 export interface MemoOptions {
@@ -27,6 +32,22 @@ function sameIds(a: readonly number[], b: readonly number[]): boolean {
 export interface MemoTokenizer extends Tokenizer {
   /** False once a check found a difference: every call then goes to the wrapped tokenizer. */
   readonly exact: boolean;
+  /** `texts.map(encode)`, with the memo's missing pieces encoded together. */
+  encodeMany(texts: readonly string[]): number[][];
+}
+
+/** Most pieces joined into one tokenizer call. */
+const BATCH_PIECES = 4096;
+
+/** The separator for batched pieces, when the tokenizer encodes around it as around a wall; else undefined. */
+function separatorOf(tokenizer: Tokenizer): string | undefined {
+  const eos = tokenizer.eosTokenId;
+  const text = tokenizer.decode([eos]);
+  if (!text || !sameIds(tokenizer.encode(text), [eos])) return undefined;
+  const a = 'Check one.  \n';
+  const b = ' two, three';
+  const joined = tokenizer.encode(a + text + b);
+  return sameIds(joined, [...tokenizer.encode(a), eos, ...tokenizer.encode(b)]) ? text : undefined;
 }
 
 export function memoTokenizer(tokenizer: Tokenizer, options: MemoOptions = {}): MemoTokenizer {
@@ -36,25 +57,63 @@ export function memoTokenizer(tokenizer: Tokenizer, options: MemoOptions = {}): 
   let memo = new Map<string, readonly number[]>();
   let calls = 0;
   let exact = true;
+  let separator: string | null | undefined = null; // null: not yet known
 
-  const piecewise = (text: string): number[] => {
-    const ids: number[] = [];
+  const piecesOf = (text: string): string[] => {
+    const pieces: string[] = [];
     let start = 0;
-    const add = (piece: string) => {
-      let pieceIds = memo.get(piece);
-      if (!pieceIds) {
-        if (memo.size >= capacity) memo = new Map();
-        pieceIds = tokenizer.encode(piece);
-        memo.set(piece, pieceIds);
-      }
-      for (const id of pieceIds) ids.push(id);
-    };
     for (const match of text.matchAll(SEAM)) {
-      add(text.slice(start, match.index));
+      pieces.push(text.slice(start, match.index));
       start = match.index;
     }
-    add(text.slice(start));
+    pieces.push(text.slice(start));
+    return pieces;
+  };
+
+  /** Encodes pieces the memo lacks, batched when the tokenizer allows it. */
+  const learn = (missing: readonly string[]) => {
+    if (memo.size + missing.length > capacity) memo = new Map();
+    if (separator === null) separator = separatorOf(tokenizer);
+    const eos = tokenizer.eosTokenId;
+    for (let i = 0; i < missing.length; i += BATCH_PIECES) {
+      const batch = missing.slice(i, i + BATCH_PIECES);
+      const parts: number[][] = [[]];
+      if (separator !== undefined && batch.length > 1) {
+        for (const id of tokenizer.encode(batch.join(separator))) {
+          if (id === eos) parts.push([]);
+          else parts[parts.length - 1]!.push(id);
+        }
+      }
+      // One piece, or a piece holding the separator's own text (which splits wrongly): one piece at a time.
+      const split = batch.length > 1 && parts.length === batch.length;
+      batch.forEach((piece, k) => memo.set(piece, split ? parts[k]! : tokenizer.encode(piece)));
+    }
+  };
+
+  const assemble = (pieces: readonly string[]): number[] => {
+    const ids: number[] = [];
+    for (const piece of pieces) for (const id of memo.get(piece)!) ids.push(id);
     return ids;
+  };
+
+  /** Checks some answers against whole encodes; on a difference the memo is off for good. */
+  const checked = (text: string, ids: number[]): number[] => {
+    calls++;
+    if (calls > warmup && calls % checkEvery !== 0) return ids;
+    const whole = tokenizer.encode(text);
+    if (sameIds(ids, whole)) return ids;
+    exact = false;
+    memo = new Map();
+    return whole;
+  };
+
+  const encodeMany = (texts: readonly string[]): number[][] => {
+    if (!exact) return texts.map((t) => tokenizer.encode(t));
+    const pieces = texts.map(piecesOf);
+    const missing = new Set<string>();
+    for (const list of pieces) for (const piece of list) if (!memo.has(piece)) missing.add(piece);
+    if (missing.size > 0) learn([...missing]);
+    return texts.map((text, i) => (exact ? checked(text, assemble(pieces[i]!)) : tokenizer.encode(text)));
   };
 
   return {
@@ -64,19 +123,7 @@ export function memoTokenizer(tokenizer: Tokenizer, options: MemoOptions = {}): 
     eosTokenId: tokenizer.eosTokenId,
     vocabSize: tokenizer.vocabSize,
     decode: (ids) => tokenizer.decode(ids),
-    encode(text) {
-      if (!exact) return tokenizer.encode(text);
-      calls++;
-      const ids = piecewise(text);
-      if (calls <= warmup || calls % checkEvery === 0) {
-        const whole = tokenizer.encode(text);
-        if (!sameIds(ids, whole)) {
-          exact = false;
-          memo = new Map();
-          return whole;
-        }
-      }
-      return ids;
-    },
+    encode: (text) => encodeMany([text])[0]!,
+    encodeMany,
   };
 }

@@ -1,7 +1,7 @@
 // The passage keyer of a model: its tokenizer (transformers.js) and its card's templates, turning passages into
 // corpus keys. The ingest worker, the CLI and the tests get keys only from here, so they always agree.
 import { AutoTokenizer } from '@huggingface/transformers';
-import { corpusKey } from '../../core/corpus-keys';
+import { corpusKeys } from '../../core/corpus-keys';
 import { memoTokenizer } from '../../core/memo-tokenizer';
 import type { ModelCard } from '../../core/model-card';
 import type { PassageKeyer } from '../../store/library';
@@ -17,10 +17,8 @@ export async function loadKeyer(modelId: string, card: ModelCard): Promise<Passa
   const tokenizer = memoTokenizer(coreTokenizer(await AutoTokenizer.from_pretrained(modelId)));
   return {
     tokenizer: { id: modelId, vocabSize: tokenizer.vocabSize, eosTokenId: tokenizer.eosTokenId },
-    key: (title, text) => {
-      // Only the tokens and the title length are kept: a library holds a key per passage in memory.
-      const { tokens, titleLength } = corpusKey(tokenizer, card.templates, title, text);
-      return { tokens, titleLength };
-    },
+    // Only the tokens and the title length are kept: a library holds a key per passage in memory.
+    keys: (passages) =>
+      corpusKeys(tokenizer, card.templates, passages).map(({ tokens, titleLength }) => ({ tokens, titleLength })),
   };
 }
