@@ -1,7 +1,7 @@
 // The user's library in Chromium: folders given by input and by drop are internalized in the ingest worker, kept in
 // IndexedDB across reloads and tab closes, searchable, exportable; bad files, a full disk and a second tab are
 // handled without losing anything. Every wait is on a condition the page exposes, never on a sleep.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, expect, test, type Page } from '@playwright/test';
@@ -104,16 +104,19 @@ test('a browser closed at random points mid-ingest never leaves a half-written l
   await expect(page.getByTestId('library-summary')).toHaveAttribute('data-queued', String(total));
   let seed = 20261127;
   const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
-  let resumed = 0;
+  let closedMidIngest = 0;
   for (let close = 0; close < 10; close++) {
-    // A random point of the run: the ingest commits about once a second, and restarts take about as long.
+    // A random point of the run (it commits about once a second); stop closing once the queue has run dry.
     await page.waitForTimeout(100 + Math.floor(random() * 500));
+    if ((await page.getByTestId('library-summary').getAttribute('data-queued')) === '0') break;
+    closedMidIngest++;
     await context.close();
     ({ context, page } = await launch());
-    if (Number(await page.getByTestId('library-summary').getAttribute('data-queued')) > 0) resumed++;
     expect((await checkIndex(page)).ok).toBe('true');
   }
-  expect(resumed).toBeGreaterThanOrEqual(5); // most closes really happened mid-ingest
+  // Usually all 10; how many fit depends on the machine's speed, and the first few always do.
+  expect(closedMidIngest).toBeGreaterThanOrEqual(3);
+  test.info().annotations.push({ type: 'closed mid-ingest', description: String(closedMidIngest) });
   await waitIdle(page, total);
   expect(await checkIndex(page)).toEqual(expected);
   await context.close();
@@ -243,5 +246,23 @@ test('cancel stops the ingest, keeps what was saved and drops the rest', async (
   const summary = page.getByTestId('library-summary');
   await expect(summary).toHaveAttribute('data-queued', '0');
   expect(Number(await summary.getAttribute('data-documents'))).toBeLessThan(403);
+  expect((await checkIndex(page)).ok).toBe('true');
+});
+
+test('re-scanning a folder picks up added and changed files and forgets removed ones', async ({ page }) => {
+  await openApp(page);
+  const folder = makeLibraryFolder('synced', 5);
+  await page.getByTestId('add-folder').setInputFiles(folder);
+  await waitIdle(page, 8);
+  rmSync(join(folder, 'cranfield/0001.txt'));
+  writeFileSync(join(folder, 'cranfield/0002.txt'), 'A rewritten note about supersonic intakes.\n');
+  writeFileSync(join(folder, 'new.md'), '# New\n\nA note added after the first scan.\n');
+  await page.getByTestId('rescan-folder').setInputFiles(folder);
+  await waitIdle(page, 8);
+  await expect(statusOf(page, 'synced/cranfield/0001.txt')).toHaveCount(0);
+  await expect(statusOf(page, 'synced/new.md')).toHaveAttribute('data-status', 'indexed');
+  await page.getByTestId('keyword-query').fill('supersonic intakes');
+  await page.getByTestId('keyword-query').press('Enter');
+  await expect(page.getByTestId('keyword-results').locator('li').first()).toContainText('rewritten');
   expect((await checkIndex(page)).ok).toBe('true');
 });

@@ -141,10 +141,30 @@ channel.onmessage = (event: MessageEvent<ChannelMessage>) => {
     emit({ type: 'progress', progress: message.progress, otherTab: true });
     return;
   }
-  if (library && !writing) {
-    void library.reload().then(async () => emit({ type: 'changed', view: await view() }));
-  }
+  if (library && !writing) followOtherTab(library);
 };
+
+let following: Promise<void> | undefined;
+let changedAgain = false;
+
+/** Re-reads the library after another tab's commits: one reload at a time, one more if commits came meanwhile. */
+function followOtherTab(lib: Library): void {
+  if (following) {
+    changedAgain = true;
+    return;
+  }
+  following = lib
+    .reload()
+    .then(async () => emit({ type: 'changed', view: await view() }))
+    .catch(() => undefined)
+    .finally(() => {
+      following = undefined;
+      if (changedAgain) {
+        changedAgain = false;
+        followOtherTab(lib);
+      }
+    });
+}
 
 const api: LibraryWorkerApi = {
   async open(id, onEvent) {

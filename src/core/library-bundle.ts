@@ -8,6 +8,7 @@ import { loadIndex, serializeIndex } from './index-format';
 import { LexicalIndex } from './lexical-index';
 
 export interface BundlePassage {
+  /** Content-derived id (src/ingest/passages.ts). */
   readonly id: string;
   readonly documentPath: string;
   readonly title: string;
@@ -20,18 +21,24 @@ export interface BundlePassage {
 }
 
 export interface BundleDocument {
+  /** Path relative to what the user gave ('/'-separated). */
   readonly path: string;
   readonly size: number;
+  /** Last-modified time (ms since the epoch) as the file reported it. */
   readonly mtime: number;
+  /** SHA-256 of the file's bytes, hex ('' for a file never read: an unsupported type). */
   readonly hash: string;
   readonly status: 'indexed' | 'failed' | 'skipped' | 'duplicate';
   readonly title?: string;
   readonly passages: number;
+  /** Why the document is not indexed: an error code (IngestError's, or STORAGE_FULL) and a message for people. */
   readonly error?: { readonly code: string; readonly message: string };
+  /** The document this one is a byte-identical copy of (status 'duplicate'). */
   readonly duplicateOf?: string;
   readonly ingestedAt: string;
 }
 
+/** The parsed text of a document: passages are offsets into it, so a passage can be shown highlighted in place. */
 export interface BundleSource {
   readonly path: string;
   readonly text: string;

@@ -324,7 +324,7 @@ export class Library {
       progress.filesDone += batchFiles;
       progress.bytesDone += batchBytes;
       progress.passagesAdded += batchPassages;
-      progress.problems += batch.filter((c) => c.doc.status !== 'indexed').length;
+      progress.problems += batch.filter((c) => c.doc.status === 'failed' || c.doc.status === 'skipped').length;
       batch = [];
       batchPassages = batchBytes = batchFiles = 0;
       batchStarted = performance.now();

@@ -3,6 +3,7 @@
 // (src/store/library.ts), so one ingest batch commits together or not at all.
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import { CodedError } from '../core/errors';
+import type { BundleDocument, BundlePassage, BundleSource } from '../core/library-bundle';
 import type { IngestErrorCode } from '../ingest/document';
 
 export const DB_NAME = 'self-retrieval-library';
@@ -29,45 +30,19 @@ export interface StoreManifest {
   readonly updatedAt: string;
 }
 
-export type DocumentStatus = 'indexed' | 'failed' | 'skipped' | 'duplicate';
+// Documents, sources and passages are stored as they travel in a bundle (src/core/library-bundle.ts, which
+// documents each field), passages with the entry number the corpus index knows them by.
+export type DocumentStatus = BundleDocument['status'];
 
-export interface DocumentRecord {
-  /** Path relative to what the user gave ('/'-separated); the key. */
-  readonly path: string;
-  readonly size: number;
-  /** Last-modified time (ms since the epoch) as the file reported it. */
-  readonly mtime: number;
-  /** SHA-256 of the file's bytes, hex. */
-  readonly hash: string;
-  readonly status: DocumentStatus;
-  readonly title?: string;
-  readonly passages: number;
+export interface DocumentRecord extends BundleDocument {
   readonly error?: { readonly code: IngestErrorCode | 'STORAGE_FULL'; readonly message: string };
-  /** The document this one is a byte-identical copy of (status 'duplicate'). */
-  readonly duplicateOf?: string;
-  readonly ingestedAt: string;
 }
 
-/** The parsed text of a document: passages are offsets into it, so the UI can show one highlighted in place. */
-export interface SourceRecord {
-  readonly path: string;
-  readonly text: string;
-  readonly sections: readonly { readonly heading: string; readonly start: number }[];
-  readonly pages: readonly number[];
-}
+export type SourceRecord = BundleSource;
 
-export interface PassageRecord {
-  /** Content-derived id (src/ingest/passages.ts). */
-  readonly id: string;
+export interface PassageRecord extends BundlePassage {
   /** The number the corpus index knows this passage by. */
   readonly entry: number;
-  readonly documentPath: string;
-  readonly title: string;
-  readonly text: string;
-  readonly start: number;
-  readonly end: number;
-  readonly section?: string;
-  readonly page?: number;
 }
 
 /** A passage's corpus key under one tokenizer; keyed [tokenizer id, entry] so re-keying never overwrites in place. */
