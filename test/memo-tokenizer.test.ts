@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { findFiles, filePassages } from '../src/cli/corpora';
 import type { Tokenizer } from '../src/core/language-model';
 import { memoTokenizer } from '../src/core/memo-tokenizer';
+import { fastPieces } from '../src/engines/transformers/keyer';
 import { coreTokenizer } from '../src/engines/transformers/tokenizer';
 import { cranfieldPassages } from '../src/ingest/cranfield';
 import { DEMO_CRANFIELD, DEMO_MODEL_ID, MODEL_ROOT, ROOT } from './paths';
@@ -34,6 +35,21 @@ describe('memoTokenizer', () => {
       // No checks at all: every answer below comes from the pieces.
       const memo = memoTokenizer(tokenizer, { warmup: 0, checkEvery: Number.MAX_SAFE_INTEGER });
       for (const text of texts) expect(memo.encode(text)).toEqual(tokenizer.encode(text));
+      expect(memo.exact).toBe(true);
+    });
+
+    it(`gives ${name}'s exact ids when new pieces are learned with the fast byte-level BPE`, async () => {
+      env.allowRemoteModels = false;
+      env.localModelPath = root;
+      const loaded = await AutoTokenizer.from_pretrained(id);
+      const tokenizer = coreTokenizer(loaded);
+      const fast = fastPieces(loaded);
+      expect(fast.pieceEncoder).toBeDefined(); // both are byte-level BPE tokenizers it knows
+      const memo = memoTokenizer(tokenizer, { ...fast, warmup: 0, checkEvery: Number.MAX_SAFE_INTEGER });
+      const eosText = tokenizer.decode([tokenizer.eosTokenId]);
+      const all = [...texts, `Added-token text ${eosText} stays with the tokenizer.`];
+      expect(memo.encodeMany(all)).toEqual(all.map((t) => tokenizer.encode(t)));
+      for (const text of all.slice(0, 300)) expect(memo.encode(text)).toEqual(tokenizer.encode(text));
       expect(memo.exact).toBe(true);
     });
 

