@@ -35,11 +35,15 @@ export class ByteLevelBpe {
   private readonly byteIds = new Int32Array(256).fill(-1);
   private readonly words = new Map<string, readonly number[] | null>();
   private readonly pattern: RegExp;
+  /** Any added token's text (one test per piece); null when there are none. */
+  private readonly added: RegExp | null;
   private readonly pair: number;
   /** False when a merge names a token the vocabulary lacks: such a tokenizer is not one this encoder reproduces. */
   readonly complete: boolean;
 
   constructor(private readonly spec: ByteLevelBpeSpec) {
+    const escape = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    this.added = spec.addedTokens.length > 0 ? new RegExp(spec.addedTokens.map(escape).join('|')) : null;
     let size = 0;
     for (const id of spec.vocab.values()) size = Math.max(size, id + 1);
     this.pair = size;
@@ -65,12 +69,17 @@ export class ByteLevelBpe {
 
   /** Token ids of `text`, or undefined when this encoder cannot vouch for them (added-token text, unknown symbol). */
   encode(text: string): number[] | undefined {
-    if (this.spec.addedTokens.some((t) => text.includes(t))) return undefined;
+    if (this.added?.test(text)) return undefined;
     if (this.spec.nfc) text = text.normalize('NFC');
     const ids: number[] = [];
     let last = 0;
-    for (const match of text.matchAll(this.pattern)) {
-      if (match[0].length === 0) continue;
+    const pattern = this.pattern;
+    pattern.lastIndex = 0;
+    for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
+      if (match[0].length === 0) {
+        pattern.lastIndex++;
+        continue;
+      }
       if (match.index > last && !this.word(text.slice(last, match.index), ids)) return undefined;
       if (!this.word(match[0], ids)) return undefined;
       last = match.index + match[0].length;
