@@ -225,10 +225,6 @@ export class Library {
     return this.manifest;
   }
 
-  get tokenizer(): TokenizerInfo {
-    return this.keyer.tokenizer;
-  }
-
   documents(): DocumentRecord[] {
     return [...this.docs.values()].sort((a, b) => a.path.localeCompare(b.path));
   }

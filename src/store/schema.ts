@@ -32,8 +32,6 @@ export interface StoreManifest {
 
 // Documents, sources and passages are stored as they travel in a bundle (src/core/library-bundle.ts, which
 // documents each field), passages with the entry number the corpus index knows them by.
-export type DocumentStatus = BundleDocument['status'];
-
 export interface DocumentRecord extends BundleDocument {
   readonly error?: { readonly code: IngestErrorCode | 'STORAGE_FULL'; readonly message: string };
 }
