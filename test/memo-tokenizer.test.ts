@@ -65,6 +65,15 @@ describe('memoTokenizer', () => {
     });
   }
 
+  it('stays exact when it fills up and starts afresh', async () => {
+    const tokenizer = await load(MODEL_ROOT, DEMO_MODEL_ID);
+    const memo = memoTokenizer(tokenizer, { capacity: 50, warmup: 0, checkEvery: Number.MAX_SAFE_INTEGER });
+    for (let i = 0; i < 200; i += 10) {
+      const batch = texts.slice(i, i + 10);
+      expect(memo.encodeMany(batch)).toEqual(batch.map((t) => tokenizer.encode(t)));
+    }
+  });
+
   it('turns itself off when pieces do not add up, and still answers exactly', () => {
     // A tokenizer whose ids depend on context: one id per word, numbered by position in the text.
     const contextual: Tokenizer = {

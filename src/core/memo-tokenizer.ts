@@ -16,7 +16,7 @@ export interface MemoOptions {
   readonly warmup?: number;
   /** After the warm-up, one call in this many is checked (default 512). */
   readonly checkEvery?: number;
-  /** Distinct pieces kept; the memo starts afresh beyond this (default 200,000). */
+  /** Distinct pieces kept; the memo starts afresh once it holds this many (default 200,000). */
   readonly capacity?: number;
   /** A faster encoder for missing pieces (src/core/byte-level-bpe.ts); undefined from it means "ask the tokenizer". */
   readonly pieceEncoder?: (piece: string) => number[] | undefined;
@@ -88,7 +88,6 @@ export function memoTokenizer(tokenizer: Tokenizer, options: MemoOptions = {}): 
 
   /** Encodes pieces the memo lacks, batched when the tokenizer allows it. */
   const learn = (pieces: readonly string[]) => {
-    if (memo.size + pieces.length > capacity) memo = new Map();
     const missing: string[] = [];
     for (const piece of pieces) {
       const ids = options.pieceEncoder?.(piece);
@@ -131,6 +130,8 @@ export function memoTokenizer(tokenizer: Tokenizer, options: MemoOptions = {}): 
 
   const encodeMany = (texts: readonly string[]): number[][] => {
     if (!exact) return texts.map((t) => tokenizer.encode(t));
+    // Full: start afresh before looking anything up (a call's pieces must all be in the memo it assembles from).
+    if (memo.size >= capacity) memo = new Map();
     const pieces = texts.map(piecesOf);
     const missing = new Set<string>();
     for (const list of pieces) for (const piece of list) if (!memo.has(piece)) missing.add(piece);
