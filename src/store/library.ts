@@ -7,13 +7,12 @@
 //   of the store, and a failed batch (QuotaExceededError included) leaves both as they were;
 // - index shards are checkpoints: used when their generation is the manifest's, rebuilt from the keys otherwise.
 // Callers serialize writers (the ingest worker holds a Web Lock); reading is free.
-import { unpackBundle } from '../core/bundle';
+import { packBundle, unpackBundle } from '../core/bundle';
 import { CorpusIndex, type IndexKey } from '../core/corpus-index';
 import { CodedError } from '../core/errors';
 import { loadIndex, serializeIndex } from '../core/index-format';
 import { LexicalIndex } from '../core/lexical-index';
 import { libraryBundle, readLibraryBundle, type BundlePassage } from '../core/library-bundle';
-import { packBundle } from '../core/bundle';
 import { LiveIndex } from '../core/live-index';
 import { lookup } from '../core/prefix-index';
 import { IngestError } from '../ingest/document';
@@ -211,9 +210,7 @@ export class Library {
   }
 
   get index(): LiveIndex {
-    if (this.needsRekey) {
-      throw new LibraryError('NEEDS_REKEY', `the library is keyed for another model's tokenizer; re-key it first`);
-    }
+    this.assertKeyed();
     return this.live;
   }
 
