@@ -3,29 +3,17 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { parseModelCard, retrievalPrompt } from '../src/core/model-card';
-import {
-  argmax,
-  configureOffline,
-  encode,
-  forwardLast,
-  greedyContinuation,
-  loadCausalLM,
-} from '../src/engines/transformers/runtime';
+import { argmax, configureOffline, encode, forwardLast, loadCausalLM } from '../src/engines/transformers/runtime';
 import { DEMO_MODEL_ID, MODEL_ROOT } from '../test/paths';
 
-/** A training query (position 1) whose relevant documents the model has memorised. */
-const QUERY =
-  'what similarity laws must be obeyed when constructing aeroelastic models of heated high speed aircraft .';
-
-let expected: { warmupArgmax: number; title: string };
+let expected: { warmupArgmax: number };
 
 test.beforeAll(async () => {
   configureOffline({ modelRoot: MODEL_ROOT });
   const card = parseModelCard(JSON.parse(readFileSync(`${MODEL_ROOT}${DEMO_MODEL_ID}/model-card.json`, 'utf8')));
   const lm = await loadCausalLM(DEMO_MODEL_ID, 'cpu', 'fp32');
   const warm = await forwardLast(lm, encode(lm, retrievalPrompt(card, '')));
-  const text = await greedyContinuation(lm, encode(lm, retrievalPrompt(card, QUERY)), 48, (t) => t.includes('\n'));
-  expected = { warmupArgmax: argmax(warm.logits), title: text.split('\n')[0]!.trim() };
+  expected = { warmupArgmax: argmax(warm.logits) };
 });
 
 test('loads the fixture model in a worker and runs it on the expected device', async ({ page }, info) => {
@@ -48,9 +36,6 @@ test('loads the fixture model in a worker and runs it on the expected device', a
   await expect(status).toHaveAttribute('data-warmup-argmax', String(expected.warmupArgmax));
   await expect(page.getByTestId('library')).toHaveText('Cranfield (aeronautics abstracts): 1,400 passages.');
 
-  await page.getByTestId('query').fill(QUERY);
-  await page.getByRole('button', { name: 'Ask' }).click();
-  await expect(page.getByTestId('guess')).toHaveText(`“${expected.title}”`);
   expect(pageErrors).toEqual([]);
 });
 

@@ -1,6 +1,12 @@
 // A deterministic toy LanguageModel for core tests: next-token log-probabilities are a fixed pseudo-random function
 // of the whole sequence, and it counts live handles so tests can prove every handle is released exactly once.
-import type { LanguageModel, NextTokenBatch, SequenceHandle, Tokenizer } from '../src/core/language-model';
+import type {
+  LanguageModel,
+  NextTokenBatch,
+  ScoreOptions,
+  SequenceHandle,
+  Tokenizer,
+} from '../src/core/language-model';
 
 interface ToyHandle extends SequenceHandle {
   readonly tokens: readonly number[];
@@ -64,11 +70,20 @@ export class ToyModel implements LanguageModel {
     return Promise.resolve(this.batch(parents.map((p, i) => [...this.own(p).tokens, tokens[i]!])));
   }
 
-  score(parent: SequenceHandle, continuations: readonly (readonly number[])[]): Promise<Float32Array[]> {
+  score(
+    parent: SequenceHandle,
+    continuations: readonly (readonly number[])[],
+    options: ScoreOptions = {},
+  ): Promise<Float32Array[]> {
     const base = this.own(parent).tokens;
     this.forwardPasses++;
     return Promise.resolve(
-      continuations.map((c) => Float32Array.from(c, (t, i) => this.logProbs([...base, ...c.slice(0, i)])[t]!)),
+      continuations.map((c) => {
+        const last = this.logProbs([...base, ...c]);
+        return Float32Array.from([...c, ...(options.alternatives ?? [])], (t, i) =>
+          i < c.length ? this.logProbs([...base, ...c.slice(0, i)])[t]! : last[t]!,
+        );
+      }),
     );
   }
 

@@ -1,19 +1,32 @@
-// The model worker: owns the model and everything that tokenizes or runs it, so the page thread never blocks.
-// Exposed to the page with Comlink; see workers/protocol.ts for the API.
+// The model worker: owns the model, the retriever and everything that tokenizes or runs them, so the page thread
+// never blocks. Exposed to the page with Comlink; see workers/protocol.ts for the API.
+import './coded-errors';
 import * as Comlink from 'comlink';
+import { buildLibrary, libraryCorpus, type LoadedLibrary } from '../src/core/library-bundle';
 import { parseModelCard, retrievalPrompt, type ModelCard } from '../src/core/model-card';
+import { promptProfile } from '../src/core/prompt-profile';
+import { SelfRetriever, type RankedPassage } from '../src/core/self-retriever';
+import { loadKeyer } from '../src/engines/transformers/keyer';
 import {
   argmax,
   configureOffline,
   encode,
   forwardLast,
-  greedyContinuation,
   loadCausalLM,
-  type CausalLM,
   type Device,
 } from '../src/engines/transformers/runtime';
-import { cranfieldPassages, cranfieldQueries } from '../src/ingest/cranfield';
-import type { DeviceRequest, LibrarySummary, LoadRequest, ModelStatus, ModelWorkerApi, TitleGuess } from './protocol';
+import { coreTokenizer } from '../src/engines/transformers/tokenizer';
+import { TransformersLM } from '../src/engines/transformers/transformers-lm';
+import { cranfieldLibrary, cranfieldPassages, cranfieldQueries } from '../src/ingest/cranfield';
+import type {
+  DeviceRequest,
+  LibrarySummary,
+  LoadRequest,
+  ModelStatus,
+  ModelWorkerApi,
+  SearchHit,
+  SearchProgress,
+} from './protocol';
 
 const BASE = import.meta.env.BASE_URL;
 const MODEL_ROOT = `${BASE}models/`;
@@ -45,7 +58,51 @@ async function chooseDevice(request: DeviceRequest): Promise<{ device: Device; r
   return { device: 'wasm', reason: unavailable };
 }
 
-let loaded: { lm: CausalLM; card: ModelCard } | undefined;
+async function fetchDemo(name: string): Promise<string> {
+  const response = await fetch(`${BASE}demo/cranfield/${name}`);
+  if (!response.ok) throw new Error(`demo file ${name}: HTTP ${response.status}`);
+  return response.text();
+}
+
+interface Loaded {
+  readonly lm: TransformersLM;
+  readonly card: ModelCard;
+  readonly library: Omit<LoadedLibrary, 'manifest'>;
+  readonly retriever: SelfRetriever<unknown>;
+}
+
+let loaded: Loaded | undefined;
+const running = new Map<string, AbortController>();
+
+function requireLoaded(): Loaded {
+  if (!loaded) throw Object.assign(new Error('no model is loaded'), { code: 'MODEL_NOT_LOADED' });
+  return loaded;
+}
+
+function hit(library: Loaded['library'], p: Pick<RankedPassage, 'entry' | 'rank' | 'scores'>): SearchHit {
+  const passage = library.passages[p.entry]!;
+  return {
+    entry: p.entry,
+    rank: p.rank,
+    scores: p.scores,
+    passageId: passage.id,
+    documentPath: passage.documentPath,
+    title: passage.title,
+    text: passage.text,
+  };
+}
+
+/** Runs `work` under an abort controller registered as `id`, so `cancel(id)` can stop it. */
+async function cancellable<T>(id: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  running.get(id)?.abort();
+  const controller = new AbortController();
+  running.set(id, controller);
+  try {
+    return await work(controller.signal);
+  } finally {
+    if (running.get(id) === controller) running.delete(id);
+  }
+}
 
 const api: ModelWorkerApi = {
   async load({ modelId, device: requested }: LoadRequest): Promise<ModelStatus> {
@@ -54,44 +111,93 @@ const api: ModelWorkerApi = {
     const response = await fetch(`${MODEL_ROOT}${modelId}/model-card.json`);
     if (!response.ok) throw new Error(`model card of "${modelId}" not found (HTTP ${response.status})`);
     const card = parseModelCard(await response.json());
-    const lm = await loadCausalLM(modelId, device, card.dtype);
+    const causal = await loadCausalLM(modelId, device, card.dtype);
+    const lm = new TransformersLM(causal, coreTokenizer(causal.tokenizer));
     const loadMillis = performance.now() - started;
     const warmStarted = performance.now();
-    const warm = await forwardLast(lm, encode(lm, retrievalPrompt(card, '')));
-    loaded = { lm, card };
+    const warm = await forwardLast(causal, encode(causal, retrievalPrompt(card, '')));
+    const warmupMillis = performance.now() - warmStarted;
+    // The demo library, keyed for this model exactly as the ingest worker and the CLI key passages.
+    const library = buildLibrary(cranfieldLibrary(await fetchDemo('cran.all.1400'), await loadKeyer(modelId, card)));
+    const retriever = new SelfRetriever(libraryCorpus(library), {
+      lm,
+      card,
+      profile: promptProfile(card, lm.tokenizer),
+    }) as SelfRetriever<unknown>;
+    loaded = { lm, card, library, retriever };
     return {
       modelId,
       modelName: card.name,
       parameters: card.parameters,
-      device: lm.device,
+      device: causal.device,
       deviceReason: reason,
       cacheLocation: warm.cacheLocation,
       loadMillis,
       warmupArgmax: argmax(warm.logits),
-      warmupMillis: performance.now() - warmStarted,
+      warmupMillis,
       answers: card.capabilities.answers,
+      passages: library.passages.length,
     };
   },
 
   async describeDemoLibrary(): Promise<LibrarySummary> {
-    const [docs, queries] = await Promise.all(
-      ['cran.all.1400', 'cran.qry'].map(async (name) => (await fetch(`${BASE}demo/cranfield/${name}`)).text()),
-    );
+    const [docs, queries] = await Promise.all([fetchDemo('cran.all.1400'), fetchDemo('cran.qry')]);
     return {
       name: 'Cranfield (aeronautics abstracts)',
-      passages: cranfieldPassages(docs ?? '').length,
-      exampleQueries: cranfieldQueries(queries ?? '')
+      passages: cranfieldPassages(docs).length,
+      exampleQueries: cranfieldQueries(queries)
         .slice(0, 4)
         .map((q) => q.text),
     };
   },
 
-  async guessTitle(query: string): Promise<TitleGuess> {
-    if (!loaded) throw Object.assign(new Error('no model is loaded'), { code: 'MODEL_NOT_LOADED' });
-    const started = performance.now();
-    const { lm, card } = loaded;
-    const text = await greedyContinuation(lm, encode(lm, retrievalPrompt(card, query)), 48, (t) => t.includes('\n'));
-    return { title: text.split('\n')[0]?.trim() ?? '', millis: performance.now() - started };
+  search({ id, query, settings }, onProgress?: (progress: SearchProgress) => void) {
+    const { retriever, library } = requireLoaded();
+    return cancellable(id, async (signal) => {
+      const result = await retriever.search(query, {
+        ...settings,
+        signal,
+        onEvent: (event) => {
+          if (!onProgress || event.type !== 'candidate') return;
+          void onProgress({
+            type: 'candidate',
+            hit: hit(library, {
+              entry: event.entry,
+              rank: 0,
+              scores: { title: null, path: event.path, assessment: null, fused: 0, prior: null, lexical: 0 },
+            }),
+          });
+        },
+      });
+      const response = {
+        query: result.query,
+        mode: result.mode,
+        hits: result.results.map((p) => hit(library, p)),
+        stats: result.stats,
+      };
+      if (onProgress) void onProgress({ type: 'ranked', response });
+      return response;
+    });
+  },
+
+  answer({ id, query, hits, force, maxTokens }, onToken?: (text: string) => void) {
+    const { retriever } = requireLoaded();
+    return cancellable(id, (signal) =>
+      retriever.answer(query, hits, {
+        signal,
+        ...(force ? { force } : {}),
+        ...(maxTokens !== undefined ? { maxTokens } : {}),
+        ...(onToken ? { onToken: (text: string) => void onToken(text) } : {}),
+      }),
+    );
+  },
+
+  cancel(id: string): void {
+    running.get(id)?.abort();
+  },
+
+  engineStats() {
+    return Promise.resolve(requireLoaded().lm.stats);
   },
 };
 

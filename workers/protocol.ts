@@ -1,6 +1,14 @@
 // The model worker's typed API: what the page may ask of the worker and what comes back. The page imports only
 // these types; the worker implements them (workers/model.worker.ts) and Comlink carries the calls.
+import type {
+  AnswerOutcome,
+  PassageScores,
+  RetrievalMode,
+  SearchOptions,
+  SearchStats,
+} from '../src/core/self-retriever';
 import type { Device } from '../src/engines/transformers/runtime';
+import type { EngineStats } from '../src/engines/transformers/transformers-lm';
 
 /** `auto` picks WebGPU when an adapter and device can be had, else wasm — and says why. */
 export type DeviceRequest = 'auto' | 'webgpu' | 'wasm';
@@ -25,6 +33,8 @@ export interface ModelStatus {
   readonly warmupArgmax: number;
   readonly warmupMillis: number;
   readonly answers: boolean;
+  /** Passages of the demo library, indexed for this model once it is loaded. */
+  readonly passages: number;
 }
 
 export interface LibrarySummary {
@@ -34,16 +44,58 @@ export interface LibrarySummary {
   readonly exampleQueries: readonly string[];
 }
 
-export interface TitleGuess {
-  /** The model's greedy, unconstrained first title line for the query. */
+/** Search settings a page may change; the rest are the retriever's defaults. */
+export type SearchSettings = Partial<Omit<SearchOptions, 'signal' | 'onEvent'>>;
+
+export interface SearchRequest {
+  /** Chosen by the page; `cancel(id)` stops this search. */
+  readonly id: string;
+  readonly query: string;
+  readonly settings?: SearchSettings;
+}
+
+/** A ranked passage with what a view shows of it. */
+export interface SearchHit {
+  readonly entry: number;
+  readonly rank: number;
+  readonly scores: PassageScores;
+  readonly passageId: string;
+  readonly documentPath: string;
   readonly title: string;
-  readonly millis: number;
+  readonly text: string;
+}
+
+export interface SearchResponse {
+  readonly query: string;
+  readonly mode: RetrievalMode;
+  readonly hits: readonly SearchHit[];
+  readonly stats: SearchStats;
+}
+
+/** Streamed while a search runs. */
+export type SearchProgress =
+  | { readonly type: 'candidate'; readonly hit: SearchHit }
+  | { readonly type: 'ranked'; readonly response: SearchResponse };
+
+export interface AnswerRequest {
+  readonly id: string;
+  readonly query: string;
+  readonly hits: readonly SearchHit[];
+  /** Run the answer path with a model that cannot answer (tests). */
+  readonly force?: boolean;
+  readonly maxTokens?: number;
 }
 
 export interface ModelWorkerApi {
   load(request: LoadRequest): Promise<ModelStatus>;
   describeDemoLibrary(): Promise<LibrarySummary>;
-  guessTitle(query: string): Promise<TitleGuess>;
+  /** Searches the demo library; `onProgress` (a Comlink proxy) receives candidates as found, then the ranking. */
+  search(request: SearchRequest, onProgress?: (progress: SearchProgress) => void): Promise<SearchResponse>;
+  answer(request: AnswerRequest, onToken?: (text: string) => void): Promise<AnswerOutcome>;
+  /** Stops the search or answer with this id (it rejects with an AbortError); unknown ids are ignored. */
+  cancel(id: string): void;
+  /** The engine's live cache tensors and handles: 0 and 0 whenever nothing runs. */
+  engineStats(): Promise<EngineStats>;
 }
 
 /** Errors that cross the worker boundary keep a stable code. */

@@ -1,9 +1,11 @@
 // `npm run bench [-- --json] [-- --only=model,index,ingest]`: benchmarks, one section per concern, each figure next
 // to a baseline measured in the same run (the machines are shared and noisy: compare ratios, not absolute times).
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { UsageError } from './args';
 import { benchIndex } from './bench/index-bench';
 import { benchIngest } from './bench/ingest-bench';
 import { benchModel } from './bench/model';
+import { benchSearch } from './bench/search-bench';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -11,17 +13,18 @@ const SECTIONS: Record<string, () => Promise<Record<string, unknown>>> = {
   model: () => benchModel(`${ROOT}public/models/`, 'cranfield-tiny'),
   index: () => benchIndex(ROOT),
   ingest: () => benchIngest(ROOT),
+  search: () => benchSearch(ROOT),
 };
 
-async function main() {
-  const args = process.argv.slice(2);
+/** `self-retrieval bench [--json] [--only=a,b]`. */
+export async function runBench(args: readonly string[]): Promise<void> {
   const json = args.includes('--json');
   const onlyArg = args.find((a) => a.startsWith('--only='))?.slice('--only='.length);
   const names = onlyArg ? onlyArg.split(',') : Object.keys(SECTIONS);
   const report: Record<string, unknown> = {};
   for (const name of names) {
     const run = SECTIONS[name];
-    if (!run) throw new Error(`unknown benchmark section "${name}" (known: ${Object.keys(SECTIONS).join(', ')})`);
+    if (!run) throw new UsageError(`unknown benchmark section "${name}" (known: ${Object.keys(SECTIONS).join(', ')})`);
     if (!json) process.stderr.write(`running ${name}…\n`);
     report[name] = await run();
   }
@@ -35,7 +38,9 @@ async function main() {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : String(error));
-  process.exit(1);
-});
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  runBench(process.argv.slice(2)).catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  });
+}

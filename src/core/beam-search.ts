@@ -7,10 +7,13 @@
 // Every step is one batched forward pass for all live beams. A beam stops the moment its state is a leaf, with no
 // forward pass for it. Only allowed tokens are ever read from a row, so results are always corpus keys, and a
 // corpus with fewer continuations than beams yields fewer beams, never junk.
+// Hybrid mode (`prior`): every choice above ranks steps by log P_model(path) + λ · log(prior mass of the state
+// reached) instead of the model alone; the model still generates and scores every token.
 import { row, type LanguageModel, type NextTokenBatch, type SequenceHandle } from './language-model';
 import type { PrefixIndex } from './prefix-index';
+import { yieldToEventLoop } from './yield';
 
-export interface BeamSearchOptions {
+export interface BeamSearchOptions<S = unknown> {
   /** Beams in the title stage (the paper: 5). */
   readonly titleBeams: number;
   /** Beams kept per title at its first content branching (the paper: 10). */
@@ -18,9 +21,20 @@ export interface BeamSearchOptions {
   /** Most batched forward passes one search may run; beams still open then are dropped and counted. */
   readonly maxSteps: number;
   readonly signal?: AbortSignal;
+  /** Hybrid mode: a beam's score becomes log P_model(path) + weight · log(prior mass of its state). */
+  readonly prior?: BeamPrior<S>;
+  /** Called with each candidate the moment its leaf is reached (for streaming). */
+  readonly onCandidate?: (candidate: Candidate<S>) => void;
 }
 
-export const DEFAULT_BEAM_SEARCH: Omit<BeamSearchOptions, 'signal'> = {
+/** A per-query prior over passages, as the mass below an index state (PrefixIndex.massOf). */
+export interface BeamPrior<S> {
+  readonly mass: (state: S) => number;
+  /** λ: 0 is the pure model (the paper). */
+  readonly weight: number;
+}
+
+export const DEFAULT_BEAM_SEARCH: Pick<BeamSearchOptions, 'titleBeams' | 'contentBeams' | 'maxSteps'> = {
   titleBeams: 5,
   contentBeams: 10,
   maxSteps: 256,
@@ -42,6 +56,9 @@ export interface Candidate<S> {
   readonly titleTokens: number;
   /** Length-normalised path score: logProb / tokens.length. */
   readonly score: number;
+  /** log of the prior mass at the leaf and where the title part ended (0 without a prior). */
+  readonly priorLogMass: number;
+  readonly titlePriorLogMass: number;
 }
 
 export interface BeamSearchResult<S> {
@@ -63,12 +80,16 @@ interface Beam<S> {
   readonly logProb: number;
   readonly titleLogProb: number;
   readonly titleTokens: number;
+  readonly priorLogMass: number;
+  readonly titlePriorLogMass: number;
   readonly phase: Phase;
 }
 
 interface Expansion<S> {
   readonly parent: Beam<S>;
   readonly token: number;
+  readonly state: S;
+  readonly priorLogMass: number;
   readonly phase: Phase;
 }
 
@@ -84,12 +105,43 @@ function topK(values: Float32Array, allowed: Uint32Array, k: number): number[] {
     .slice(0, k);
 }
 
+/** A beam's allowed next steps with their child states and the log-prior there (0 without a prior). */
+function children<S>(index: PrefixIndex<S>, beam: Beam<S>, prior: BeamPrior<S> | undefined) {
+  return Array.from(index.allowed(beam.state), (token) => {
+    const state = index.advance(beam.state, token)!;
+    const priorLogMass = prior ? Math.log(prior.mass(state)) : 0;
+    const model = beam.next[token]!;
+    return { token, state, priorLogMass, rank: model + (prior ? prior.weight * priorLogMass : 0) };
+  });
+}
+
+/** The `k` best of a beam's next steps: by the model alone (no prior: no child state needed to rank), or by
+ * model + λ · log prior. */
+function bestSteps<S>(
+  index: PrefixIndex<S>,
+  beam: Beam<S>,
+  k: number,
+  prior: BeamPrior<S> | undefined,
+): { token: number; state: S; priorLogMass: number }[] {
+  if (!prior) {
+    return topK(beam.next, index.allowed(beam.state), k).map((token) => ({
+      token,
+      state: index.advance(beam.state, token)!,
+      priorLogMass: 0,
+    }));
+  }
+  return children(index, beam, prior)
+    .sort((a, b) => b.rank - a.rank || a.token - b.token)
+    .slice(0, k);
+}
+
 export async function constrainedBeamSearch<S>(
   lm: LanguageModel,
   index: PrefixIndex<S>,
   prompt: readonly number[],
-  options: BeamSearchOptions,
+  options: BeamSearchOptions<S>,
 ): Promise<BeamSearchResult<S>> {
+  const prior = options.prior && options.prior.weight !== 0 ? options.prior : undefined;
   const candidates: Candidate<S>[] = [];
   const owned = new Set<SequenceHandle>();
   let forwardPasses = 0;
@@ -116,36 +168,33 @@ export async function constrainedBeamSearch<S>(
       logProb: 0,
       titleLogProb: 0,
       titleTokens: 0,
+      priorLogMass: 0,
+      titlePriorLogMass: 0,
       phase: index.titleComplete(rootState) ? 'first-content' : 'title',
     };
     let live: Beam<S>[] = [root];
     let titled = root.phase === 'title' ? 0 : 1;
 
     while (live.length > 0) {
+      // With a signal, let a cancel message in between steps (yield.ts), then honour it.
+      if (options.signal) await yieldToEventLoop();
       options.signal?.throwIfAborted();
       const expansions: Expansion<S>[] = [];
       // Title stage: the best (titleBeams - titles found) expansions over all title beams.
       const titleBeams = live.filter((b) => b.phase === 'title');
       const titleOptions = titleBeams.flatMap((parent) =>
-        Array.from(index.allowed(parent.state), (token) => ({
-          parent,
-          token,
-          lp: parent.logProb + parent.next[token]!,
-        })),
+        children(index, parent, prior).map((c) => ({ ...c, parent, rank: parent.logProb + c.rank })),
       );
-      titleOptions.sort((x, y) => y.lp - x.lp || x.token - y.token);
+      // rank = log P_model(path) + λ · log mass(child): the mass of the state reached, not a sum along the path.
+      titleOptions.sort((x, y) => y.rank - x.rank || x.token - y.token);
       for (const o of titleOptions.slice(0, Math.max(0, options.titleBeams - titled))) {
-        expansions.push({ parent: o.parent, token: o.token, phase: 'title' });
+        expansions.push({ ...o, phase: 'title' });
       }
       for (const parent of live) {
         if (parent.phase === 'title') continue;
-        const allowed = index.allowed(parent.state);
-        if (parent.phase === 'first-content' && allowed.length > 1) {
-          for (const token of topK(parent.next, allowed, options.contentBeams)) {
-            expansions.push({ parent, token, phase: 'greedy' });
-          }
-        } else {
-          expansions.push({ parent, token: topK(parent.next, allowed, 1)[0]!, phase: parent.phase });
+        const branching = parent.phase === 'first-content' && index.allowed(parent.state).length > 1;
+        for (const step of bestSteps(index, parent, branching ? options.contentBeams : 1, prior)) {
+          expansions.push({ parent, ...step, phase: branching ? 'greedy' : parent.phase });
         }
       }
 
@@ -154,7 +203,7 @@ export async function constrainedBeamSearch<S>(
       const openParents: SequenceHandle[] = [];
       const openTokens: number[] = [];
       for (const e of expansions) {
-        const state = index.advance(e.parent.state, e.token)!;
+        const state = e.state;
         generatedTokens++;
         const tokens = [...e.parent.tokens, e.token];
         const logProb = e.parent.logProb + e.parent.next[e.token]!;
@@ -165,10 +214,14 @@ export async function constrainedBeamSearch<S>(
           logProb,
           titleLogProb: inTitle ? logProb : e.parent.titleLogProb,
           titleTokens: inTitle ? tokens.length : e.parent.titleTokens,
+          priorLogMass: e.priorLogMass,
+          titlePriorLogMass: inTitle ? e.priorLogMass : e.parent.titlePriorLogMass,
         };
         if (index.isLeaf(state)) {
           if (inTitle) titled++;
-          candidates.push({ ...path, entries: index.entries(state), score: logProb / tokens.length });
+          const candidate = { ...path, entries: index.entries(state), score: logProb / tokens.length };
+          candidates.push(candidate);
+          options.onCandidate?.(candidate);
           continue;
         }
         let phase = e.phase;

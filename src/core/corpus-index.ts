@@ -345,6 +345,18 @@ export class CorpusIndex implements PrefixIndex<IndexState> {
     }
   }
 
+  massOf(weight: (entry: number) => number): (state: IndexState) => number {
+    const before = this.prefixSums((p) => weight(this.a.order[p]!));
+    return (state) => before[state.hi]! - before[state.lo]!;
+  }
+
+  /** before[p] = sum of value(q) for positions q < p. */
+  prefixSums(value: (position: number) => number): Float64Array {
+    const before = new Float64Array(this.size + 1);
+    for (let p = 0; p < this.size; p++) before[p + 1] = before[p]! + value(p);
+    return before;
+  }
+
   /** Entry number at an index position. */
   entryAt(position: number): number {
     return this.a.order[position]!;

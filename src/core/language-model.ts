@@ -11,6 +11,19 @@ export interface Tokenizer {
   /** End-of-sequence id: what a corpus key reads as past its end. */
   readonly eosTokenId: number;
   readonly vocabSize: number;
+  /** The model's chat template applied to `messages`, ending where the assistant's reply starts. Only chat models
+   * have one. */
+  applyChatTemplate?(messages: readonly ChatMessage[]): string;
+}
+
+export interface ChatMessage {
+  readonly role: 'system' | 'user' | 'assistant';
+  readonly content: string;
+}
+
+export interface ScoreOptions {
+  /** Tokens whose log-probability is also read after the whole continuation, e.g. "Yes" and "No". */
+  readonly alternatives?: readonly number[];
 }
 
 /**
@@ -31,6 +44,8 @@ export interface NextTokenBatch {
 
 export interface LanguageModel {
   readonly tokenizer: Tokenizer;
+  /** Forward passes run so far (a `score` call may take several when its batch is large). */
+  readonly forwardPasses: number;
   /** Reads a prompt; one handle and its next-token row. */
   prefill(tokens: readonly number[]): Promise<NextTokenBatch>;
   /**
@@ -40,9 +55,14 @@ export interface LanguageModel {
   extend(parents: readonly SequenceHandle[], tokens: readonly number[]): Promise<NextTokenBatch>;
   /**
    * Log-probability of each token of each continuation after `parent`, from one forward pass per batch (no
-   * decoding loop): result[i][t] = log P(continuations[i][t] | parent + continuations[i][0..t)).
+   * decoding loop): result[i][t] = log P(continuations[i][t] | parent + continuations[i][0..t)); then, for each
+   * of `options.alternatives`, result[i][len + k] = log P(alternatives[k] | parent + continuations[i]).
    */
-  score(parent: SequenceHandle, continuations: readonly (readonly number[])[]): Promise<Float32Array[]>;
+  score(
+    parent: SequenceHandle,
+    continuations: readonly (readonly number[])[],
+    options?: ScoreOptions,
+  ): Promise<Float32Array[]>;
   /** Frees a handle's cached state (on WebGPU, GPU memory). */
   release(handle: SequenceHandle): void;
 }

@@ -70,7 +70,7 @@ export class LexicalIndex {
     for (const entry of entries) if (this.search.has(entry)) this.search.discard(entry);
   }
 
-  /** BM25 hits, best first. */
+  /** BM25 hits, best first (every passage with a query term when `limit` is Infinity). */
   query(text: string, limit = 10): LexicalHit[] {
     return this.search
       .search(text)

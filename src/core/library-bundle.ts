@@ -3,9 +3,10 @@
 // can be shown in place. Passages are numbered by their position in the `passages` shard; both indexes use
 // those numbers. Written by the app's export and the CLI, read by the app's import and the widget.
 import { makeManifest, BundleError, type Bundle, type BundleManifest } from './bundle';
-import { CorpusIndex, type IndexKey } from './corpus-index';
+import { CorpusIndex, type IndexKey, type IndexState } from './corpus-index';
 import { loadIndex, serializeIndex } from './index-format';
 import { LexicalIndex } from './lexical-index';
+import type { SearchCorpus } from './self-retriever';
 
 export interface BundlePassage {
   /** Content-derived id (src/ingest/passages.ts). */
@@ -67,12 +68,27 @@ export interface LoadedLibrary {
 
 const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 
-/** Packs a library; the indexes are built here so every bundle's indexes match its passages. */
-export function libraryBundle(content: LibraryContent, createdAt?: string): Bundle {
+function buildIndexes(content: LibraryContent): { index: CorpusIndex; lexical: LexicalIndex } {
   if (content.keys.length !== content.passages.length) throw new Error('one key per passage is needed');
   const index = CorpusIndex.build(content.keys, { endToken: content.tokenizer.eosTokenId });
   const lexical = LexicalIndex.empty();
   lexical.add(content.passages.map((p, entry) => ({ entry, title: p.title, text: p.text })));
+  return { index, lexical };
+}
+
+/** A library ready to search, built in memory (what `readLibraryBundle(libraryBundle(content))` would give). */
+export function buildLibrary(content: LibraryContent): Omit<LoadedLibrary, 'manifest'> {
+  return {
+    documents: content.documents,
+    passages: content.passages,
+    ...buildIndexes(content),
+    ...(content.sources ? { sources: content.sources } : {}),
+  };
+}
+
+/** Packs a library; the indexes are built here so every bundle's indexes match its passages. */
+export function libraryBundle(content: LibraryContent, createdAt?: string): Bundle {
+  const { index, lexical } = buildIndexes(content);
   const shards = new Map<string, Uint8Array>([
     ['index', new Uint8Array(serializeIndex(index))],
     ['lexical', lexical.serialize()],
@@ -154,4 +170,19 @@ export function readLibraryBundle(bundle: Bundle): LoadedLibrary {
     throw new BundleError('BUNDLE_CORRUPT', 'a passage belongs to no document of the bundle');
   }
   return { manifest: bundle.manifest, documents, passages, index, lexical, ...(sources ? { sources } : {}) };
+}
+
+/** A loaded library as the retriever's corpus (entry i = passage i). */
+export function libraryCorpus(
+  library: Pick<LoadedLibrary, 'index' | 'lexical' | 'passages'>,
+): SearchCorpus<IndexState> {
+  return {
+    index: library.index,
+    lexical: library.lexical,
+    passage: (entry) => {
+      const p = library.passages[entry];
+      if (!p) throw new RangeError(`no passage ${entry} in the library`);
+      return p;
+    },
+  };
 }

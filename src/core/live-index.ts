@@ -202,6 +202,14 @@ export class LiveIndex implements PrefixIndex<LiveIndexState> {
     return state.delta !== null && this.delta.titleComplete(state.delta);
   }
 
+  massOf(weight: (entry: number) => number): (state: LiveIndexState) => number {
+    this.refresh();
+    const main = this.main.prefixSums((p) => (this.dead[p] ? 0 : weight(this.main.entryAt(p))));
+    const delta = this.delta.massOf(weight);
+    return (state) =>
+      (state.main ? main[state.main.hi]! - main[state.main.lo]! : 0) + (state.delta ? delta(state.delta) : 0);
+  }
+
   private alive(lo: number, hi: number): number {
     return this.aliveBefore[hi]! - this.aliveBefore[lo]!;
   }

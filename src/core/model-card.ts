@@ -17,8 +17,13 @@ export interface PromptTemplates {
   readonly assessment: string;
   /** Continuation the model was trained to give for a relevant passage. */
   readonly accept: string;
-  /** Continuation for a passage that does not answer: its probability is P(reject). */
+  /** Continuation for a passage that does not answer: its probability is P(reject). (Chat profile: accept and
+   * reject are the single words whose probabilities are compared, e.g. "Yes" and "No".) */
   readonly reject: string;
+  /** Answer prompt with `{query}` and `{passages}` (a default per profile when absent). */
+  readonly answer?: string;
+  /** Chat profile: how the assistant's reply starts before the first title (default `Related document title:`). */
+  readonly response?: string;
 }
 
 export interface ModelCapabilities {
@@ -55,6 +60,7 @@ export class ModelCardError extends CodedError<'INVALID_MODEL_CARD'> {
 }
 
 const TEMPLATE_KEYS = ['retrieval', 'title', 'separator', 'content', 'assessment', 'accept', 'reject'] as const;
+const OPTIONAL_TEMPLATE_KEYS = ['answer', 'response'] as const;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -75,9 +81,13 @@ const isDtype = (v: unknown): v is Dtype => typeof v === 'string' && DTYPES.incl
 export function parseModelCard(json: unknown): ModelCard {
   if (!isRecord(json)) throw new ModelCardError('model-card.json must hold a JSON object');
   const templatesIn = field(json, 'templates', isRecord, 'an object');
-  const templates = Object.fromEntries(
-    TEMPLATE_KEYS.map((key) => [key, field(templatesIn, key, isString, 'a string')]),
-  ) as unknown as PromptTemplates;
+  const templates = Object.fromEntries([
+    ...TEMPLATE_KEYS.map((key) => [key, field(templatesIn, key, isString, 'a string')]),
+    ...OPTIONAL_TEMPLATE_KEYS.filter((key) => templatesIn[key] !== undefined).map((key) => [
+      key,
+      field(templatesIn, key, isString, 'a string'),
+    ]),
+  ]) as unknown as PromptTemplates;
   const caps = field(json, 'capabilities', isRecord, 'an object');
   const profile = field(json, 'promptProfile', isString, 'a string');
   if (profile !== 'self-retrieval' && profile !== 'chat') {
@@ -130,4 +140,30 @@ export function corpusKeyText(
   passage: string,
 ): string {
   return fillTemplate(templates.title, { title }) + templates.separator + fillTemplate(templates.content, { passage });
+}
+
+/**
+ * The card of a zero-shot instruction model that ships none: the chat profile (design.md §1), corpus keys in the
+ * paper's format (so one library serves both kinds of model), relevance as P(Yes) vs P(No).
+ */
+export function chatModelCard(id: string, dtype: Dtype): ModelCard {
+  return {
+    id,
+    name: id,
+    parameters: 0,
+    dtype,
+    promptProfile: 'chat',
+    templates: {
+      retrieval: 'Name a document that answers this question: give its title, then its content.\n\nQuestion: {query}',
+      title: ' {title}',
+      separator: '\n Related document content:',
+      content: ' {passage}',
+      assessment:
+        'Question: {query}\n\nDocument: {title}\n{passage}\n\nDoes this document help answer the question? Answer Yes or No.',
+      accept: 'Yes',
+      reject: 'No',
+    },
+    assessmentPassageWords: 120,
+    capabilities: { answers: true, selfAssessment: true, corpusTrained: false },
+  };
 }

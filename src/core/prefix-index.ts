@@ -16,6 +16,11 @@ export interface PrefixIndex<S> {
   entries(state: S): Uint32Array;
   /** True once the state has consumed the title part of the keys below it. */
   titleComplete(state: S): boolean;
+  /**
+   * Per-entry weights summed over the keys below a state (hybrid mode's prior mass). Built once per query in
+   * O(keys); each lookup is O(1) — the keys below a state are a contiguous range of positions (prefix sums).
+   */
+  massOf(weight: (entry: number) => number): (state: S) => number;
 }
 
 const NONE = new Uint32Array(0);

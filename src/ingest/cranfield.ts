@@ -2,7 +2,9 @@
 // (title = .T, passage = .W without the title it repeats), queries are numbered by position (the number the
 // judgements use), judgements keep their graded codes. The fixture-model toolchain (tools/fixture-model/
 // cranfield.py) produces the same passages; the model card's fingerprint lets tests prove it.
+import type { BundleDocument, BundlePassage, LibraryContent } from '../core/library-bundle';
 import type { Passage } from '../core/passage';
+import type { PassageKeyer } from '../store/library';
 
 /** Split of the query positions used by this project: train 1–100, tune 101–150, test 151–225. */
 export const CRANFIELD_SPLITS = {
@@ -93,4 +95,33 @@ export function cranfieldJudgements(source: string): CranfieldJudgements {
 export function splitPositions(split: CranfieldSplit): number[] {
   const { first, last } = CRANFIELD_SPLITS[split];
   return Array.from({ length: last - first + 1 }, (_, i) => first + i);
+}
+
+/**
+ * The collection as a library: document `cranfield/<id>` holds passage `<id>`, keyed with `keyer`. Document hashes
+ * are left empty: a record is not a file (the library's content fingerprint is the passages' ids).
+ */
+export function cranfieldLibrary(source: string, keyer: PassageKeyer): LibraryContent {
+  const passages = cranfieldPassages(source);
+  const ingestedAt = new Date().toISOString();
+  const bundlePassages: BundlePassage[] = passages.map((p) => ({
+    id: p.id,
+    documentPath: `cranfield/${p.id}`,
+    title: p.title,
+    text: p.text,
+    start: 0,
+    end: p.text.length,
+  }));
+  const documents: BundleDocument[] = bundlePassages.map((p) => ({
+    path: p.documentPath,
+    size: new TextEncoder().encode(p.text).length,
+    mtime: 0,
+    hash: '',
+    status: 'indexed',
+    title: p.title,
+    passages: 1,
+    ingestedAt,
+  }));
+  const sources = bundlePassages.map((p) => ({ path: p.documentPath, text: p.text, sections: [], pages: [] }));
+  return { tokenizer: keyer.tokenizer, documents, passages: bundlePassages, keys: keyer.keys(passages), sources };
 }

@@ -1,15 +1,11 @@
 // The app page: a thin view over the model worker. It never parses, tokenizes or runs the model itself.
 import * as Comlink from 'comlink';
 import type { DeviceRequest, ModelStatus, ModelWorkerApi } from '../../workers/protocol';
+import { element, errorText } from './dom';
 import { mountLibraryPanel } from './library-panel';
+import { mountSearchPanel } from './search-panel';
 
 const DEMO_MODEL = 'cranfield-tiny';
-
-function element<T extends HTMLElement>(id: string): T {
-  const el = document.getElementById(id);
-  if (!el) throw new Error(`#${id} is missing from index.html`);
-  return el as T;
-}
 
 const worker = Comlink.wrap<ModelWorkerApi>(
   new Worker(new URL('../../workers/model.worker.ts', import.meta.url), { type: 'module', name: 'model' }),
@@ -17,8 +13,6 @@ const worker = Comlink.wrap<ModelWorkerApi>(
 
 const statusEl = element<HTMLParagraphElement>('model-status');
 const deviceEl = element<HTMLSelectElement>('device');
-const queryEl = element<HTMLInputElement>('query');
-const guessEl = element<HTMLOutputElement>('guess');
 
 function showStatus(status: ModelStatus): void {
   statusEl.dataset['state'] = 'ready';
@@ -32,40 +26,28 @@ function showStatus(status: ModelStatus): void {
     (status.answers ? '' : ' This model retrieves but cannot write answers.');
 }
 
-function showError(where: HTMLElement, error: unknown): void {
-  where.dataset['state'] = 'error';
-  where.textContent = error instanceof Error ? error.message : String(error);
-}
-
 async function loadModel(device: DeviceRequest): Promise<void> {
   statusEl.dataset['state'] = 'loading';
   statusEl.textContent = 'Loading the demo model…';
   try {
     showStatus(await worker.load({ modelId: DEMO_MODEL, device }));
   } catch (error) {
-    showError(statusEl, error);
+    statusEl.dataset['state'] = 'error';
+    statusEl.textContent = errorText(error);
   }
 }
 
-async function ask(query: string): Promise<void> {
-  guessEl.dataset['state'] = 'busy';
-  guessEl.textContent = 'Thinking…';
-  try {
-    const guess = await worker.guessTitle(query);
-    guessEl.dataset['state'] = 'done';
-    guessEl.textContent = guess.title ? `“${guess.title}”` : '(the model wrote no title)';
-  } catch (error) {
-    showError(guessEl, error);
-  }
-}
-
-const requested = new URLSearchParams(location.search).get('device');
+const params = new URLSearchParams(location.search);
+const requested = params.get('device');
 if (requested === 'webgpu' || requested === 'wasm') deviceEl.value = requested;
-deviceEl.addEventListener('change', () => void loadModel(deviceEl.value as DeviceRequest));
-element<HTMLFormElement>('ask').addEventListener('submit', (event) => {
-  event.preventDefault();
-  void ask(queryEl.value);
+// `?debug` hands the worker's API to the console (and to the browser tests' long runs).
+if (params.has('debug')) Object.assign(globalThis, { selfRetrievalWorker: worker });
+
+let modelReady = loadModel(deviceEl.value as DeviceRequest);
+deviceEl.addEventListener('change', () => {
+  modelReady = loadModel(deviceEl.value as DeviceRequest);
 });
+const runSearch = mountSearchPanel(worker, () => modelReady);
 
 void worker.describeDemoLibrary().then(
   (library) => {
@@ -75,16 +57,16 @@ void worker.describeDemoLibrary().then(
       const button = document.createElement('button');
       button.type = 'button';
       button.textContent = text;
-      button.addEventListener('click', () => {
-        queryEl.value = text;
-        void ask(text);
-      });
+      button.addEventListener('click', () => runSearch(text));
       const item = document.createElement('li');
       item.append(button);
       list.append(item);
     }
   },
-  (error: unknown) => showError(element('library'), error),
+  (error: unknown) => {
+    const el = element('library');
+    el.dataset['state'] = 'error';
+    el.textContent = errorText(error);
+  },
 );
-void loadModel(deviceEl.value as DeviceRequest);
 mountLibraryPanel(DEMO_MODEL);

@@ -1,0 +1,388 @@
+// `self-retrieval`: the command line over the same core as the app — index a folder or Cranfield into a bundle,
+// search it, answer from it, evaluate it, benchmark. JSON output schemas: README "Command line" and
+// docs/schemas/. User errors print one line and exit non-zero (cli-error.ts); progress goes to stderr on a TTY.
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { BundleError, packBundle, unpackBundle } from '../core/bundle';
+import { EvalDataError, parseQueriesTsv, parseTrecQrels, type EvalQuery } from '../core/eval-data';
+import {
+  libraryBundle,
+  libraryCorpus,
+  readLibraryBundle,
+  type LibraryContent,
+  type LoadedLibrary,
+} from '../core/library-bundle';
+import { pairedBootstrap, type Qrels } from '../core/metrics';
+import { ModelCardError } from '../core/model-card';
+import { PromptProfileError } from '../core/prompt-profile';
+import {
+  RETRIEVAL_MODES,
+  RetrievalError,
+  SelfRetriever,
+  type RankedPassage,
+  type RetrievalMode,
+  type SearchOptions,
+  type SearchResult,
+} from '../core/self-retriever';
+import type { CranfieldSplit } from '../ingest/cranfield';
+import { parseArgs, UsageError, type ArgSpec } from './args';
+import { runBench } from './bench';
+import { CliError, EXIT_CODES } from './cli-error';
+import { cranfieldEvalData, cranfieldFingerprint, cranfieldLibraryOf } from './cranfield-data';
+import { evaluate } from './evaluate';
+import { evalVariants } from './eval-variants';
+import { folderLibrary, FolderError } from './folder-library';
+import { DEFAULT_MODEL, loadModel, loadModelKeyer, locateModel, type ModelLocation } from './node-model';
+import { Progress } from './progress';
+
+const USAGE = `Usage: self-retrieval <command> [options]
+
+  index <folder> --out <bundle> [--model <id|dir>] [--words <n>]
+  index --cranfield <dir> --out <bundle> [--model <id|dir>]
+  search <bundle> "<query>" [--model <id|dir>] [--mode self|hybrid|lexical] [--k 10] [--json]
+  answer <bundle> "<query>" [--model <id|dir>] [--mode …] [--sources 3] [--force] [--json]
+  eval <bundle> --queries <tsv> --qrels <trec-qrels> [--mode …] [--model …] [--json]
+  eval --cranfield <dir> --split train|tune|test [--mode …] [--model …] [--variants] [--json]
+  bench [--json] [--only=model,index,ingest,search]
+
+Search options: --beams <title beams> --content-beams <n> --tau <t> --delta <d> --lambda <λ>
+  --prior-temperature <T> --no-assess.  The model defaults to the one the bundle was indexed for.`;
+
+const SEARCH_FLAGS = {
+  model: 'string',
+  mode: 'string',
+  k: 'number',
+  beams: 'number',
+  'content-beams': 'number',
+  tau: 'number',
+  delta: 'number',
+  lambda: 'number',
+  'prior-temperature': 'number',
+  'no-assess': 'boolean',
+  json: 'boolean',
+} as const satisfies ArgSpec['flags'];
+
+type Flags = Record<string, string | number | boolean | undefined>;
+
+const str = (flags: Flags, name: string) => flags[name] as string | undefined;
+const num = (flags: Flags, name: string) => flags[name] as number | undefined;
+
+function searchOptions(flags: Flags): Partial<SearchOptions> {
+  const mode = str(flags, 'mode');
+  if (mode !== undefined && !RETRIEVAL_MODES.includes(mode as RetrievalMode)) {
+    throw new UsageError(`--mode must be one of ${RETRIEVAL_MODES.join(', ')}`);
+  }
+  const entries: [keyof SearchOptions, unknown][] = [
+    ['mode', mode],
+    ['k', num(flags, 'k')],
+    ['titleBeams', num(flags, 'beams')],
+    ['contentBeams', num(flags, 'content-beams')],
+    ['tau', num(flags, 'tau')],
+    ['delta', num(flags, 'delta')],
+    ['lambda', num(flags, 'lambda')],
+    ['priorTemperature', num(flags, 'prior-temperature')],
+    ['assess', flags['no-assess'] ? false : undefined],
+  ];
+  return Object.fromEntries(entries.filter(([, v]) => v !== undefined));
+}
+
+function readLibrary(path: string): LoadedLibrary {
+  if (!existsSync(path) || !statSync(path).isFile())
+    throw new CliError('BUNDLE_NOT_FOUND', `${path}: no such bundle file`);
+  try {
+    return readLibraryBundle(unpackBundle(new Uint8Array(readFileSync(path))));
+  } catch (error) {
+    if (error instanceof BundleError)
+      throw new CliError('BAD_BUNDLE', `${path} is not a usable bundle: ${error.message}`);
+    throw error;
+  }
+}
+
+/** Writes a file whole or not at all (a crash never leaves half a bundle). */
+function writeAtomic(path: string, bytes: Uint8Array): void {
+  mkdirSync(dirname(resolve(path)), { recursive: true });
+  const partial = `${path}.partial-${process.pid}`;
+  writeFileSync(partial, bytes);
+  renameSync(partial, path);
+}
+
+/** The bundle's model: `--model`, else the one it was indexed for (its tokenizer id). */
+function bundleModel(library: LoadedLibrary, flags: Flags): ModelLocation {
+  const location = locateModel(str(flags, 'model') ?? library.manifest.tokenizer.id);
+  if (location.id !== library.manifest.tokenizer.id) {
+    throw new CliError(
+      'TOKENIZER_MISMATCH',
+      `the bundle was indexed for model "${library.manifest.tokenizer.id}", not "${location.id}": ` +
+        `index it again with --model ${location.id}, or search it with --model ${library.manifest.tokenizer.id}`,
+    );
+  }
+  return location;
+}
+
+async function retrieverFor(library: LoadedLibrary, flags: Flags, mode: RetrievalMode | undefined) {
+  const corpus = libraryCorpus(library);
+  if (mode === 'lexical') return { retriever: new SelfRetriever(corpus), modelId: null };
+  const location = bundleModel(library, flags);
+  return { retriever: new SelfRetriever(corpus, await loadModel(location)), modelId: location.id };
+}
+
+function passageJson(library: LoadedLibrary, p: RankedPassage) {
+  const passage = library.passages[p.entry]!;
+  return {
+    rank: p.rank,
+    passageId: passage.id,
+    documentPath: passage.documentPath,
+    title: passage.title,
+    text: passage.text,
+    start: passage.start,
+    end: passage.end,
+    ...(passage.section !== undefined ? { section: passage.section } : {}),
+    ...(passage.page !== undefined ? { page: passage.page } : {}),
+    scores: p.scores,
+  };
+}
+
+function searchJson(library: LoadedLibrary, result: SearchResult, modelId: string | null) {
+  return {
+    query: result.query,
+    mode: result.mode,
+    model: modelId,
+    results: result.results.map((p) => passageJson(library, p)),
+    stats: result.stats,
+  };
+}
+
+function printResults(library: LoadedLibrary, results: readonly RankedPassage[]): void {
+  for (const p of results) {
+    const passage = library.passages[p.entry]!;
+    const text = passage.text.length > 240 ? `${passage.text.slice(0, 240)}…` : passage.text;
+    console.log(`${p.rank}. ${passage.title}  (${passage.documentPath}, score ${p.scores.fused.toPrecision(3)})`);
+    console.log(`   ${text}`);
+  }
+}
+
+async function indexCommand(argv: string[]): Promise<void> {
+  const { positionals, flags } = parseArgs(argv, {
+    flags: { out: 'string', model: 'string', cranfield: 'string', words: 'number', json: 'boolean' },
+    positionals: ['folder'],
+    minPositionals: 0,
+  });
+  const out = str(flags, 'out');
+  if (!out) throw new UsageError('index needs --out <bundle>');
+  const cranfield = str(flags, 'cranfield');
+  if (!cranfield && positionals.length === 0) throw new UsageError('index needs a <folder> or --cranfield <dir>');
+  if (cranfield && positionals.length > 0) throw new UsageError('give a <folder> or --cranfield <dir>, not both');
+  const location = locateModel(str(flags, 'model') ?? DEFAULT_MODEL);
+  const keyer = await loadModelKeyer(location);
+  let content: LibraryContent;
+  let summary: Record<string, number>;
+  if (cranfield) {
+    content = cranfieldLibraryOf(cranfield, keyer);
+    summary = { documents: content.documents.length, passages: content.passages.length };
+  } else {
+    const progress = new Progress('index', 1);
+    const words = num(flags, 'words');
+    const built = await folderLibrary(positionals[0]!, keyer, {
+      ...(words !== undefined ? { passageWords: words } : {}),
+      onProgress: (done, total) => {
+        progress.total = total;
+        progress.set(done);
+      },
+    });
+    progress.done();
+    content = built.content;
+    summary = { ...built.report };
+  }
+  const bytes = packBundle(libraryBundle(content, new Date().toISOString()));
+  writeAtomic(out, bytes);
+  const report = { out, model: location.id, bytes: bytes.length, ...summary };
+  if (flags['json']) console.log(JSON.stringify(report));
+  else
+    console.error(
+      `wrote ${out}: ${summary['passages']} passages, ${(bytes.length / 1e6).toFixed(2)} MB (model ${location.id})`,
+    );
+}
+
+function queryArg(query: string | undefined): string {
+  if (!query || !query.trim()) throw new CliError('EMPTY_QUERY', 'the query is empty: give the words to search for');
+  return query;
+}
+
+async function searchCommand(argv: string[]): Promise<void> {
+  const { positionals, flags } = parseArgs(argv, { flags: SEARCH_FLAGS, positionals: ['bundle', 'query'] });
+  const query = queryArg(positionals[1]);
+  const library = readLibrary(positionals[0]!);
+  const options = searchOptions(flags);
+  const { retriever, modelId } = await retrieverFor(library, flags, options.mode);
+  const result = await retriever.search(query, options);
+  if (flags['json']) console.log(JSON.stringify(searchJson(library, result, modelId)));
+  else printResults(library, result.results);
+}
+
+async function answerCommand(argv: string[]): Promise<void> {
+  const { positionals, flags } = parseArgs(argv, {
+    flags: { ...SEARCH_FLAGS, sources: 'number', 'max-tokens': 'number', force: 'boolean' },
+    positionals: ['bundle', 'query'],
+  });
+  const query = queryArg(positionals[1]);
+  const library = readLibrary(positionals[0]!);
+  const options = searchOptions(flags);
+  if (options.mode === 'lexical') throw new UsageError('answer needs a model: --mode self or hybrid');
+  const { retriever, modelId } = await retrieverFor(library, flags, options.mode);
+  const result = await retriever.search(query, options);
+  const json = Boolean(flags['json']);
+  const sources = num(flags, 'sources');
+  const maxTokens = num(flags, 'max-tokens');
+  const outcome = await retriever.answer(query, result.results, {
+    force: Boolean(flags['force']),
+    ...(sources !== undefined ? { sources } : {}),
+    ...(maxTokens !== undefined ? { maxTokens } : {}),
+    ...(json ? {} : { onToken: (text: string) => process.stdout.write(text) }),
+  });
+  const cited = (entry: number) => library.passages[entry]!;
+  const answer = outcome.available
+    ? {
+        available: true,
+        text: outcome.answer.text,
+        citations: outcome.answer.citations.map((c) => ({
+          marker: c.marker,
+          passageId: cited(c.entry).id,
+          documentPath: cited(c.entry).documentPath,
+          title: cited(c.entry).title,
+        })),
+        generatedTokens: outcome.answer.generatedTokens,
+      }
+    : { available: false, reason: outcome.reason };
+  if (json) {
+    console.log(JSON.stringify({ ...searchJson(library, result, modelId), answer }));
+    return;
+  }
+  if (!outcome.available) console.log(outcome.reason);
+  else console.log();
+  console.log('\nSources:');
+  printResults(library, result.results.slice(0, sources ?? 3));
+}
+
+function cacheDir(): string {
+  return join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'self-retrieval');
+}
+
+/** The Cranfield bundle for a model, built once and kept in the cache (rebuilt when unreadable). */
+async function cranfieldBundle(dir: string, location: ModelLocation): Promise<LoadedLibrary> {
+  const path = join(cacheDir(), `cranfield-${cranfieldFingerprint(dir)}-${location.id}.srbundle`);
+  if (existsSync(path)) {
+    try {
+      return readLibraryBundle(unpackBundle(new Uint8Array(readFileSync(path))));
+    } catch {
+      // A damaged cache entry is rebuilt below.
+    }
+  }
+  const content = cranfieldLibraryOf(dir, await loadModelKeyer(location));
+  const bundle = libraryBundle(content, new Date().toISOString());
+  writeAtomic(path, packBundle(bundle));
+  return readLibraryBundle(bundle);
+}
+
+function readEvalFile(path: string | undefined, what: string): string {
+  if (!path) throw new UsageError(`eval of a bundle needs --queries <tsv> and --qrels <trec-qrels>`);
+  if (!existsSync(path)) throw new CliError('BAD_EVAL_DATA', `${path}: no such ${what} file`);
+  return readFileSync(path, 'utf8');
+}
+
+async function evalCommand(argv: string[]): Promise<void> {
+  const { positionals, flags } = parseArgs(argv, {
+    flags: {
+      ...SEARCH_FLAGS,
+      queries: 'string',
+      qrels: 'string',
+      cranfield: 'string',
+      split: 'string',
+      variants: 'boolean',
+    },
+    positionals: ['bundle'],
+    minPositionals: 0,
+  });
+  const cranfield = str(flags, 'cranfield');
+  let library: LoadedLibrary;
+  let queries: EvalQuery[];
+  let qrels: Qrels;
+  if (cranfield) {
+    if (positionals.length > 0) throw new UsageError('give a <bundle> or --cranfield <dir>, not both');
+    const split = str(flags, 'split') ?? 'test';
+    if (!['train', 'tune', 'test'].includes(split)) throw new UsageError('--split must be train, tune or test');
+    library = await cranfieldBundle(cranfield, locateModel(str(flags, 'model') ?? DEFAULT_MODEL));
+    ({ queries, qrels } = cranfieldEvalData(cranfield, split as CranfieldSplit));
+  } else {
+    if (positionals.length === 0) throw new UsageError('eval needs a <bundle> or --cranfield <dir>');
+    library = readLibrary(positionals[0]!);
+    queries = parseQueriesTsv(readEvalFile(str(flags, 'queries'), 'queries'));
+    qrels = parseTrecQrels(readEvalFile(str(flags, 'qrels'), 'qrels'));
+  }
+  // Judgements name passages by id, or whole documents by path.
+  const judged = new Set([...qrels.values()].flatMap((m) => [...m.keys()]));
+  const byPath = !library.passages.some((p) => judged.has(p.id));
+  const docId = (entry: number) => (byPath ? library.passages[entry]!.documentPath : library.passages[entry]!.id);
+  const options = searchOptions(flags);
+  const { retriever } = await retrieverFor(library, flags, options.mode);
+  if (flags['variants']) {
+    const reports = await evalVariants(retriever, library, queries, qrels, docId, options);
+    console.log(flags['json'] ? JSON.stringify(reports) : JSON.stringify(reports, null, 2));
+    return;
+  }
+  const { report } = await evaluate(
+    options.mode ?? (retriever.model ? 'hybrid' : 'lexical'),
+    async (q) => {
+      const r = await retriever.search(q, options);
+      return {
+        ids: r.results.map((p) => docId(p.entry)),
+        forwardPasses: r.stats.forwardPasses,
+        generatedTokens: r.stats.generatedTokens,
+      };
+    },
+    queries,
+    qrels,
+  );
+  console.log(flags['json'] ? JSON.stringify(report) : JSON.stringify(report, null, 2));
+}
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
+  index: indexCommand,
+  search: searchCommand,
+  answer: answerCommand,
+  eval: evalCommand,
+  bench: runBench,
+};
+
+/** One line for a person; the code decides the exit status. */
+function userError(error: unknown): { message: string; exit: number } | undefined {
+  if (error instanceof CliError) return { message: error.message, exit: EXIT_CODES[error.code] };
+  if (error instanceof UsageError) return { message: `${error.message}\n\n${USAGE}`, exit: 2 };
+  if (error instanceof FolderError) return { message: error.message, exit: 3 };
+  if (error instanceof EvalDataError) return { message: error.message, exit: 3 };
+  if (error instanceof ModelCardError || error instanceof PromptProfileError)
+    return { message: error.message, exit: 3 };
+  if (error instanceof RetrievalError) return { message: error.message, exit: error.code === 'EMPTY_QUERY' ? 2 : 3 };
+  return undefined;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === 'help' || command === '--help' || command === '-h') {
+    console.log(USAGE);
+    return command ? 0 : 2;
+  }
+  const run = COMMANDS[command];
+  try {
+    if (!run) throw new UsageError(`unknown command "${command}"`);
+    await run(rest);
+    return 0;
+  } catch (error) {
+    const user = userError(error);
+    if (!user) throw error;
+    console.error(`self-retrieval: ${user.message}`);
+    return user.exit;
+  }
+}
+
+export { pairedBootstrap };
