@@ -3,7 +3,7 @@
 // ingest's status and code, passages that point into their sources, a bundle that reads back, the same records the
 // browser's Library gives the same files, and a FolderError for a folder that cannot be indexed.
 import 'fake-indexeddb/auto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -192,29 +192,6 @@ describe('folderLibrary', () => {
   });
 
   // Root reads everything, so there is nothing to observe when the tests run as root.
-  it.skipIf(process.getuid?.() === 0)('records files and folders it may not read as failed, and goes on', async () => {
-    const root = tempFolder({ 'open.txt': 'A note about wind tunnels.', 'locked.txt': 'secret', 'shut/a.txt': 'away' });
-    chmodSync(join(root, 'locked.txt'), 0o000);
-    chmodSync(join(root, 'shut'), 0o000);
-    try {
-      const { content, report } = await folderLibrary(root, keyer);
-      expect(content.documents.map((d) => [d.path, d.status, d.error])).toEqual([
-        ['locked.txt', 'failed', { code: 'READ_FAILED', message: 'locked.txt could not be read: permission denied' }],
-        ['open.txt', 'indexed', undefined],
-        [
-          'shut',
-          'failed',
-          {
-            code: 'READ_FAILED',
-            message: 'shut could not be read: it is a folder that could not be opened (permission denied)',
-          },
-        ],
-      ]);
-      expect(report.indexed).toBe(1);
-    } finally {
-      chmodSync(join(root, 'shut'), 0o755); // so afterAll can remove it
-    }
-  });
 
   it('refuses a missing folder, a file and a folder with nothing indexable, naming the path', async () => {
     const root = tempFolder({ 'a.txt': 'Some text.' });

@@ -22,8 +22,8 @@ import { cranfieldLibrary } from '../src/ingest/cranfield';
 import { loadDemo, readDemo } from './demo-model';
 import { DEMO_CRANFIELD, DEMO_MODEL_ID, MODEL_ROOT } from './paths';
 
-/** Self mode on the memorised training queries 1–100 (measured 0.83 with the committed model). */
-const MIN_TRAIN_SELF_H5 = 0.75;
+/** Self mode on the memorised training queries 1–100 (measured 0.95 with the committed model). */
+const MIN_TRAIN_SELF_H5 = 0.9;
 /** Hybrid may trail BM25 on the unseen test queries by at most this much MRR@5 (the bound). */
 const MAX_TEST_HYBRID_LOSS = 0.02;
 

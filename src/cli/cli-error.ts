@@ -11,7 +11,8 @@ export type CliErrorCode =
   | 'MODEL_NOT_FOUND'
   | 'TOKENIZER_MISMATCH'
   | 'EMPTY_QUERY'
-  | 'BAD_EVAL_DATA';
+  | 'BAD_EVAL_DATA'
+  | 'CANNOT_WRITE';
 
 /** Exit codes: 2 for a command line that cannot be run as given, 3 for input that cannot be used. */
 export const EXIT_CODES: Readonly<Record<CliErrorCode, number>> = {
@@ -24,6 +25,7 @@ export const EXIT_CODES: Readonly<Record<CliErrorCode, number>> = {
   MODEL_NOT_FOUND: 3,
   TOKENIZER_MISMATCH: 3,
   BAD_EVAL_DATA: 3,
+  CANNOT_WRITE: 3,
 };
 
 export class CliError extends CodedError<CliErrorCode> {}

@@ -1,7 +1,7 @@
 // `self-retrieval`: the command line over the same core as the app — index a folder or Cranfield into a bundle,
 // search it, answer from it, evaluate it, benchmark. JSON output schemas: README "Command line" and
 // docs/schemas/. User errors print one line and exit non-zero (cli-error.ts); progress goes to stderr on a TTY.
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { BundleError, packBundle, unpackBundle } from '../core/bundle';
@@ -101,10 +101,19 @@ function readLibrary(path: string): LoadedLibrary {
 
 /** Writes a file whole or not at all (a crash never leaves half a bundle). */
 function writeAtomic(path: string, bytes: Uint8Array): void {
-  mkdirSync(dirname(resolve(path)), { recursive: true });
   const partial = `${path}.partial-${process.pid}`;
-  writeFileSync(partial, bytes);
-  renameSync(partial, path);
+  try {
+    mkdirSync(dirname(resolve(path)), { recursive: true });
+    writeFileSync(partial, bytes);
+    renameSync(partial, path);
+  } catch (error) {
+    try {
+      rmSync(partial, { force: true });
+    } catch {
+      // Nothing was written there.
+    }
+    throw new CliError('CANNOT_WRITE', `cannot write ${path}: ${(error as Error).message}`);
+  }
 }
 
 /** The bundle's model: `--model`, else the one it was indexed for (its tokenizer id). */
@@ -357,12 +366,12 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
 /** One line for a person; the code decides the exit status. */
 function userError(error: unknown): { message: string; exit: number } | undefined {
   if (error instanceof CliError) return { message: error.message, exit: EXIT_CODES[error.code] };
-  if (error instanceof UsageError) return { message: `${error.message}\n\n${USAGE}`, exit: 2 };
+  if (error instanceof UsageError) return { message: `${error.message} (\`self-retrieval help\` shows the usage)`, exit: 2 };
   if (error instanceof FolderError) return { message: error.message, exit: 3 };
   if (error instanceof EvalDataError) return { message: error.message, exit: 3 };
   if (error instanceof ModelCardError || error instanceof PromptProfileError)
     return { message: error.message, exit: 3 };
-  if (error instanceof RetrievalError) return { message: error.message, exit: error.code === 'EMPTY_QUERY' ? 2 : 3 };
+  if (error instanceof RetrievalError) return { message: error.message, exit: error.code === 'NO_MODEL' ? 3 : 2 };
   return undefined;
 }
 

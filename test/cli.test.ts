@@ -1,0 +1,337 @@
+// The `self-retrieval` command end to end, as a user runs it: a real process (bin/self-retrieval.mjs) over the demo
+// Cranfield collection and model. Every --json output is checked against its schema in docs/schemas/, search
+// results against the passages actually stored, and each user error for its exit code and its one-line message
+// with no stack trace. The Cranfield bundle cache (XDG_CACHE_HOME) goes to a temporary folder.
+import Ajv2020 from 'ajv/dist/2020';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cranfieldEvalData } from '../src/cli/cranfield-data';
+import { formatQueriesTsv, formatTrecQrels } from '../src/core/eval-data';
+import { cranfieldPassages } from '../src/ingest/cranfield';
+import { DEMO_CRANFIELD, DEMO_MODEL_ID, ROOT } from './paths';
+
+const BIN = join(ROOT, 'bin', 'self-retrieval.mjs');
+const TIMEOUT = 120_000;
+/** Small beams: the model is exercised, not measured. */
+const MODEL_SEARCH = ['--k', '3', '--beams', '3', '--content-beams', '2'];
+const QUERY = 'heat transfer in the laminar boundary layer';
+
+interface Run {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+let work: string;
+let cache: string;
+let bundle: string;
+/** `index --cranfield … --json`, run once: every test below reads its bundle. */
+let indexed: Run;
+
+/** Runs the CLI to completion (never through a shell, so arguments arrive exactly as given). */
+function cli(...args: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, XDG_CACHE_HOME: cache },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+/** The one JSON document a successful `--json` run prints on stdout. */
+function jsonOf(run: Run): unknown {
+  expect(run.stderr).not.toMatch(/\n\s+at /);
+  expect(run.status, run.stderr).toBe(0);
+  return JSON.parse(run.stdout) as unknown;
+}
+
+const ajv = new Ajv2020({ allErrors: true, strict: true });
+const schemas = new Map<string, ReturnType<typeof ajv.compile>>();
+
+function expectValid(name: string, value: unknown): void {
+  let validate = schemas.get(name);
+  if (!validate) {
+    const schema = JSON.parse(readFileSync(join(ROOT, 'docs', 'schemas', `${name}.schema.json`), 'utf8')) as object;
+    validate = ajv.compile(schema);
+    schemas.set(name, validate);
+  }
+  const valid = validate(value);
+  expect(valid, `${name}: ${ajv.errorsText(validate.errors)}`).toBe(true);
+}
+
+/**
+ * A user error: the exit code, nothing on stdout, and one line on stderr starting with `self-retrieval: ` — no
+ * stack trace. A usage error (a command line that cannot be run as given) may follow its line with the usage text.
+ */
+function expectUserError(run: Run, exit: number, message?: RegExp): string {
+  expect(run.stderr).not.toMatch(/\n\s+at /);
+  expect(run.status, run.stderr).toBe(exit);
+  expect(run.stdout).toBe('');
+  const [line = '', ...rest] = run.stderr.trimEnd().split('\n');
+  expect(line).toMatch(/^self-retrieval: \S/);
+  if (rest.length > 0) {
+    expect(exit).toBe(2);
+    expect(rest.join('\n')).toMatch(/^\nUsage: self-retrieval /);
+  }
+  if (message) expect(line).toMatch(message);
+  return line;
+}
+
+interface SearchJson {
+  query: string;
+  mode: string;
+  model: string | null;
+  results: { rank: number; passageId: string; documentPath: string; title: string; text: string }[];
+  stats: { forwardPasses: number; generatedTokens: number };
+}
+
+const stored = new Map(
+  cranfieldPassages(readFileSync(join(DEMO_CRANFIELD, 'cran.all.1400'), 'utf8')).map((p) => [p.id, p]),
+);
+
+/** Every result is a passage of the collection, word for word. */
+function expectStoredPassages(out: SearchJson): void {
+  for (const result of out.results) {
+    const passage = stored.get(result.passageId);
+    expect(passage, `passage ${result.passageId}`).toBeDefined();
+    expect(result.text).toBe(passage!.text);
+    expect(result.title).toBe(passage!.title);
+    expect(result.documentPath).toBe(`cranfield/${result.passageId}`);
+  }
+}
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'self-retrieval-cli-'));
+  cache = join(work, 'cache');
+  bundle = join(work, 'cranfield.srbundle');
+  indexed = await cli('index', '--cranfield', DEMO_CRANFIELD, '--out', bundle, '--json');
+}, TIMEOUT);
+
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('self-retrieval (CLI)', () => {
+  it(
+    'index --cranfield writes a bundle and reports it as index.schema.json says',
+    () => {
+      const out = jsonOf(indexed);
+      expectValid('index', out);
+      expect(out).toMatchObject({ out: bundle, model: DEMO_MODEL_ID, documents: stored.size, passages: stored.size });
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'search --json in lexical mode returns stored passages, no model',
+    async () => {
+      const out = jsonOf(await cli('search', bundle, QUERY, '--mode', 'lexical', '--k', '3', '--json')) as SearchJson;
+      expectValid('search', out);
+      expect(out).toMatchObject({ query: QUERY, mode: 'lexical', model: null });
+      expect(out.results.map((r) => r.rank)).toEqual([1, 2, 3]);
+      expect(out.stats.forwardPasses).toBe(0);
+      expectStoredPassages(out);
+    },
+    TIMEOUT,
+  );
+
+  for (const mode of ['self', 'hybrid'] as const) {
+    it(
+      `search --json in ${mode} mode decodes stored passages with the bundle's model`,
+      async () => {
+        const out = jsonOf(await cli('search', bundle, QUERY, '--mode', mode, ...MODEL_SEARCH, '--json')) as SearchJson;
+        expectValid('search', out);
+        expect(out).toMatchObject({ query: QUERY, mode, model: DEMO_MODEL_ID });
+        expect(out.results.length).toBeGreaterThan(0);
+        expect(out.results.length).toBeLessThanOrEqual(3);
+        expect(out.stats.forwardPasses).toBeGreaterThan(0);
+        expectStoredPassages(out);
+      },
+      TIMEOUT,
+    );
+  }
+
+  it(
+    'eval --cranfield --split tune --json reports on the 50 tune queries',
+    async () => {
+      const args = ['eval', '--cranfield', DEMO_CRANFIELD, '--split', 'tune', '--mode', 'lexical', '--json'];
+      const out = jsonOf(await cli(...args));
+      expectValid('eval', out);
+      expect(out).toMatchObject({ mode: 'lexical', queries: 50, forwardPassesPerQuery: 0 });
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'eval --cranfield --variants --json (lexical only: no model) matches eval-variants.schema.json',
+    async () => {
+      const args = ['eval', '--cranfield', DEMO_CRANFIELD, '--split', 'tune', '--mode', 'lexical', '--variants'];
+      const out = jsonOf(await cli(...args, '--json'));
+      expectValid('eval-variants', out);
+      expect(out).toMatchObject([{ variant: 'lexical', mrr5VsLexical: { meanDiff: 0, low: 0, high: 0 } }]);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'eval of a bundle with a queries TSV and TREC qrels',
+    async () => {
+      const { queries, qrels } = cranfieldEvalData(DEMO_CRANFIELD, 'tune');
+      const five = queries.slice(0, 5);
+      const queriesPath = join(work, 'tune5.tsv');
+      const qrelsPath = join(work, 'tune5.qrels');
+      writeFileSync(queriesPath, formatQueriesTsv(five));
+      writeFileSync(qrelsPath, formatTrecQrels(new Map(five.map((q) => [q.id, qrels.get(q.id) ?? new Map()]))));
+      const args = ['eval', bundle, '--queries', queriesPath, '--qrels', qrelsPath, '--mode', 'lexical', '--json'];
+      const out = jsonOf(await cli(...args));
+      expectValid('eval', out);
+      expect(out).toMatchObject({ mode: 'lexical', queries: 5 });
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'answer --json without --force: the demo model cannot answer, and says so',
+    async () => {
+      const out = jsonOf(await cli('answer', bundle, QUERY, ...MODEL_SEARCH, '--json'));
+      expectValid('answer', out);
+      const { answer } = out as { answer: { available: boolean; reason?: string } };
+      expect(answer.available).toBe(false);
+      expect(answer.reason).toContain('No answer model is loaded');
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'answer --force --max-tokens 8 --json runs the answer path',
+    async () => {
+      const out = jsonOf(await cli('answer', bundle, QUERY, ...MODEL_SEARCH, '--force', '--max-tokens', '8', '--json'));
+      expectValid('answer', out);
+      const { answer } = out as { answer: { available: boolean; generatedTokens?: number } };
+      expect(answer.available).toBe(true);
+      expect(answer.generatedTokens).toBeLessThanOrEqual(8);
+      expectStoredPassages(out as SearchJson);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'index of a folder (a .md and a .txt) reports its files, and the bundle is searchable',
+    async () => {
+      const folder = join(work, 'notes');
+      mkdirSync(folder, { recursive: true });
+      writeFileSync(
+        join(folder, 'tunnels.md'),
+        '# Wind tunnels\n\nA wind tunnel measures the lift and drag of wings.\n',
+      );
+      writeFileSync(join(folder, 'layers.txt'), 'Boundary layers separate under adverse pressure gradients.\n');
+      const out = join(work, 'notes.srbundle');
+      const report = jsonOf(await cli('index', folder, '--out', out, '--json'));
+      expectValid('index', report);
+      expect(report).toMatchObject({ out, model: DEMO_MODEL_ID, files: 2, indexed: 2, failed: 0, skipped: 0 });
+      const found = jsonOf(await cli('search', out, 'wind tunnel lift', '--mode', 'lexical', '--json')) as SearchJson;
+      expectValid('search', found);
+      expect(found.results[0]?.documentPath).toBe('tunnels.md');
+    },
+    TIMEOUT,
+  );
+
+  describe('user errors: an exit code and one line, never a stack trace', () => {
+    it(
+      'index of a missing folder',
+      async () => {
+        const missing = join(work, 'no-such-folder');
+        const run = await cli('index', missing, '--out', join(work, 'never.srbundle'), '--json');
+        expectUserError(run, 3, /no such folder/);
+        expect(run.stderr).toContain(missing);
+      },
+      TIMEOUT,
+    );
+
+    it(
+      'an --out path that cannot be written',
+      async () => {
+        const file = join(work, 'a-file');
+        writeFileSync(file, 'not a folder');
+        const run = await cli('index', '--cranfield', DEMO_CRANFIELD, '--out', join(file, 'x.srbundle'));
+        expectUserError(run, 3, /cannot write/);
+      },
+      TIMEOUT,
+    );
+
+    it(
+      'search of a missing bundle',
+      async () => {
+        const run = await cli('search', join(work, 'missing.srbundle'), 'heat', '--mode', 'lexical');
+        expectUserError(run, 3, /missing\.srbundle: no such bundle/);
+      },
+      TIMEOUT,
+    );
+
+    it(
+      'search of a file of random bytes',
+      async () => {
+        const garbage = join(work, 'garbage.srbundle');
+        writeFileSync(garbage, randomBytes(4096));
+        expectUserError(await cli('search', garbage, 'heat', '--mode', 'lexical'), 3, /garbage\.srbundle.*bundle/);
+      },
+      TIMEOUT,
+    );
+
+    it(
+      'a model that is not on disk',
+      async () => {
+        expectUserError(await cli('search', bundle, 'heat', '--model', 'nope'), 3, /not found offline/);
+      },
+      TIMEOUT,
+    );
+
+    it(
+      'an empty query',
+      async () => {
+        expectUserError(await cli('search', bundle, '  ', '--mode', 'lexical'), 2, /query is empty/);
+      },
+      TIMEOUT,
+    );
+
+    it(
+      'an unknown command',
+      async () => {
+        expectUserError(await cli('frobnicate'), 2, /unknown command "frobnicate"/);
+      },
+      TIMEOUT,
+    );
+
+    it(
+      'an unknown flag',
+      async () => {
+        expectUserError(await cli('search', bundle, 'heat', '--bogus'), 2, /unknown option --bogus/);
+      },
+      TIMEOUT,
+    );
+
+    it(
+      'eval of a bundle with a malformed qrels file',
+      async () => {
+        const queriesPath = join(work, 'one.tsv');
+        const qrelsPath = join(work, 'bad.qrels');
+        writeFileSync(queriesPath, '101\theat transfer\n');
+        writeFileSync(qrelsPath, '101 0 5 1\n101 0 7\n');
+        const run = await cli('eval', bundle, '--queries', queriesPath, '--qrels', qrelsPath, '--mode', 'lexical');
+        expectUserError(run, 3, /qrels line 2/);
+      },
+      TIMEOUT,
+    );
+  });
+});
