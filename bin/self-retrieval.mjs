@@ -3,7 +3,7 @@
 import { register } from 'tsx/esm/api';
 
 // Output piped into a reader that stops early (`| head`) is not an error.
-process.stdout.on('error', (error) => {
+process.stdout.on('error', (/** @type {NodeJS.ErrnoException} */ error) => {
   if (error.code === 'EPIPE') process.exit(0);
   throw error;
 });

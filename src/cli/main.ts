@@ -366,7 +366,8 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
 /** One line for a person; the code decides the exit status. */
 function userError(error: unknown): { message: string; exit: number } | undefined {
   if (error instanceof CliError) return { message: error.message, exit: EXIT_CODES[error.code] };
-  if (error instanceof UsageError) return { message: `${error.message} (\`self-retrieval help\` shows the usage)`, exit: 2 };
+  if (error instanceof UsageError)
+    return { message: `${error.message} (\`self-retrieval help\` shows the usage)`, exit: 2 };
   if (error instanceof FolderError) return { message: error.message, exit: 3 };
   if (error instanceof EvalDataError) return { message: error.message, exit: 3 };
   if (error instanceof ModelCardError || error instanceof PromptProfileError)
