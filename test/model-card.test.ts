@@ -36,8 +36,22 @@ describe('parseModelCard', () => {
     ['a missing template', { ...valid, templates: { ...valid.templates, reject: undefined } }],
     ['a bad capability', { ...valid, capabilities: { ...valid.capabilities, answers: 'no' } }],
     ['an unknown prompt profile', { ...valid, promptProfile: 'other' }],
+    ['an unknown weight format', { ...valid, dtypes: ['fp32', 'int3'] }],
+    ['a non-string answer template', { ...valid, templates: { ...valid.templates, answer: 3 } }],
   ])('rejects %s with code INVALID_MODEL_CARD', (_, json) => {
     expect(() => parseModelCard(json)).toThrow(expect.objectContaining({ code: 'INVALID_MODEL_CARD' }) as Error);
+  });
+
+  it('reads the optional weight formats and answer/response templates', () => {
+    const card = parseModelCard({
+      ...valid,
+      dtypes: ['q4f16', 'q4', 'fp32'],
+      templates: { ...valid.templates, answer: '{passages} Q: {query} A:', response: 'Title:' },
+    });
+    expect(card.dtypes).toEqual(['q4f16', 'q4', 'fp32']);
+    expect(card.templates.answer).toBe('{passages} Q: {query} A:');
+    expect(card.templates.response).toBe('Title:');
+    expect(parseModelCard(valid).dtypes).toBeUndefined();
   });
 
   it('refuses a template slot without a value', () => {

@@ -8,6 +8,7 @@ import { corpusKeys } from '../src/core/corpus-keys';
 import { row } from '../src/core/language-model';
 import { retrievalPrompt } from '../src/core/model-card';
 import { continuationLogProbs } from '../src/engines/transformers/runtime';
+import { pickDtype } from '../src/engines/transformers/load';
 import type { TransformersLM } from '../src/engines/transformers/transformers-lm';
 import { cranfieldPassages } from '../src/ingest/cranfield';
 import { loadDemo, readDemo } from './demo-model';
@@ -87,5 +88,18 @@ describe('TransformersLM (Node CPU, fixture model)', () => {
     await expect(search).rejects.toThrow();
     expect(lm.stats.liveTensors).toBe(0);
     expect(lm.stats.liveHandles).toBe(0);
+  });
+});
+
+describe('pickDtype', () => {
+  const all = ['fp32', 'fp16', 'q8', 'q4', 'q4f16'] as const;
+  it('takes half precision on WebGPU only with shader-f16, q8 first on wasm and CPU', () => {
+    expect(pickDtype(all, 'webgpu', true)).toBe('q4f16');
+    expect(pickDtype(['fp16', 'fp32'], 'webgpu', true)).toBe('fp16');
+    expect(pickDtype(all, 'webgpu', false)).toBe('q4');
+    expect(pickDtype(['fp16', 'fp32'], 'webgpu', false)).toBe('fp32');
+    expect(pickDtype(all, 'wasm')).toBe('q8');
+    expect(pickDtype(['q4', 'fp32'], 'cpu')).toBe('q4');
+    expect(() => pickDtype(['q4f16'], 'wasm')).toThrow(/no weight format/);
   });
 });

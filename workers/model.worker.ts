@@ -16,6 +16,7 @@ import {
   type Device,
 } from '../src/engines/transformers/runtime';
 import { coreTokenizer } from '../src/engines/transformers/tokenizer';
+import { pickDtype } from '../src/engines/transformers/load';
 import { TransformersLM } from '../src/engines/transformers/transformers-lm';
 import { cranfieldLibrary, cranfieldPassages, cranfieldQueries } from '../src/ingest/cranfield';
 import type {
@@ -34,11 +35,14 @@ configureOffline({ modelRoot: MODEL_ROOT, ortRoot: `${BASE}ort/` });
 
 /** The slice of the WebGPU API this worker touches (TypeScript's lib has no WebGPU types yet). */
 interface GpuLike {
-  requestAdapter(): Promise<{ readonly info?: { readonly vendor: string; readonly architecture: string } } | null>;
+  requestAdapter(): Promise<{
+    readonly info?: { readonly vendor: string; readonly architecture: string };
+    readonly features?: { has(feature: string): boolean };
+  } | null>;
 }
 
-async function chooseDevice(request: DeviceRequest): Promise<{ device: Device; reason: string }> {
-  if (request === 'wasm') return { device: 'wasm', reason: 'wasm chosen by the user' };
+async function chooseDevice(request: DeviceRequest): Promise<{ device: Device; reason: string; shaderF16: boolean }> {
+  if (request === 'wasm') return { device: 'wasm', reason: 'wasm chosen by the user', shaderF16: false };
   const gpu = (navigator as Navigator & { gpu?: GpuLike }).gpu;
   let unavailable: string;
   if (!gpu) {
@@ -47,15 +51,18 @@ async function chooseDevice(request: DeviceRequest): Promise<{ device: Device; r
     const adapter = await gpu.requestAdapter().catch(() => null);
     if (adapter) {
       const info = adapter.info;
+      // Half-precision weights need shader-f16 (load.ts, pickDtype).
+      const shaderF16 = adapter.features?.has('shader-f16') ?? false;
       return {
         device: 'webgpu',
-        reason: `WebGPU adapter: ${info ? `${info.vendor} ${info.architecture}` : 'unknown'}`,
+        reason: `WebGPU adapter: ${info ? `${info.vendor} ${info.architecture}` : 'unknown'}${shaderF16 ? ', shader-f16' : ''}`,
+        shaderF16,
       };
     }
     unavailable = 'WebGPU unavailable: no GPU adapter was offered';
   }
   if (request === 'webgpu') throw Object.assign(new Error(unavailable), { code: 'WEBGPU_UNAVAILABLE' });
-  return { device: 'wasm', reason: unavailable };
+  return { device: 'wasm', reason: unavailable, shaderF16: false };
 }
 
 async function fetchDemo(name: string): Promise<string> {
@@ -106,12 +113,12 @@ async function cancellable<T>(id: string, work: (signal: AbortSignal) => Promise
 
 const api: ModelWorkerApi = {
   async load({ modelId, device: requested }: LoadRequest): Promise<ModelStatus> {
-    const { device, reason } = await chooseDevice(requested);
+    const { device, reason, shaderF16 } = await chooseDevice(requested);
     const started = performance.now();
     const response = await fetch(`${MODEL_ROOT}${modelId}/model-card.json`);
     if (!response.ok) throw new Error(`model card of "${modelId}" not found (HTTP ${response.status})`);
     const card = parseModelCard(await response.json());
-    const causal = await loadCausalLM(modelId, device, card.dtype);
+    const causal = await loadCausalLM(modelId, device, pickDtype(card.dtypes ?? [card.dtype], device, shaderF16));
     const lm = new TransformersLM(causal, coreTokenizer(causal.tokenizer));
     const loadMillis = performance.now() - started;
     const warmStarted = performance.now();

@@ -54,14 +54,14 @@ export function locateModel(spec: string): ModelLocation {
   const cardPath = `${folder}/model-card.json`;
   const card = existsSync(cardPath)
     ? parseModelCard(JSON.parse(readFileSync(cardPath, 'utf8')))
-    : chatModelCard(id, pickDtype(available, 'cpu'));
+    : { ...chatModelCard(id, pickDtype(available, 'cpu')), dtypes: available };
   return { id, root: `${dirname(folder)}/`, card };
 }
 
 export async function loadModel(location: ModelLocation): Promise<RetrievalModel> {
   const lm = await loadTransformersLM({ modelRoot: location.root }, location.id, {
     device: 'cpu',
-    dtype: location.card.dtype,
+    dtype: pickDtype(location.card.dtypes ?? [location.card.dtype], 'cpu'),
   });
   return { lm, card: location.card, profile: promptProfile(location.card, lm.tokenizer) };
 }

@@ -42,7 +42,10 @@ export interface ModelCard {
   readonly id: string;
   readonly name: string;
   readonly parameters: number;
+  /** The weight format to load where the card names one only (Node's CPU, a fixture). */
   readonly dtype: Dtype;
+  /** Every weight format the model ships, when several: the runtime picks one per device (pickDtype). */
+  readonly dtypes?: readonly Dtype[];
   readonly promptProfile: 'self-retrieval' | 'chat';
   readonly templates: PromptTemplates;
   /** Words of a passage shown in an assessment prompt, as in training. */
@@ -99,6 +102,16 @@ export function parseModelCard(json: unknown): ModelCard {
     name: field(json, 'name', isString, 'a string'),
     parameters: field(json, 'parameters', isNumber, 'a number'),
     dtype: field(json, 'dtype', isDtype, `one of ${DTYPES.join(', ')}`),
+    ...(json['dtypes'] !== undefined
+      ? {
+          dtypes: field(
+            json,
+            'dtypes',
+            (v): v is Dtype[] => Array.isArray(v) && v.length > 0 && v.every(isDtype),
+            'a list of dtypes',
+          ),
+        }
+      : {}),
     promptProfile: profile,
     templates,
     assessmentPassageWords: field(json, 'assessmentPassageWords', isNumber, 'a number'),
