@@ -13,7 +13,7 @@ import type { IndexKey } from '../core/corpus-index';
 import type { BundleDocument, BundlePassage, BundleSource, LibraryContent } from '../core/library-bundle';
 import { IngestError } from '../ingest/document';
 import { isSupported, parseFile } from '../ingest/parse';
-import { DEFAULT_PASSAGE_WORDS, splitPassages } from '../ingest/passages';
+import { DEFAULT_PASSAGE_WORDS, splitPassages, storedPassage } from '../ingest/passages';
 import { directorySkipReason, skipReason } from '../ingest/skip';
 import type { PassageKeyer } from '../store/library';
 
@@ -183,16 +183,7 @@ export async function folderLibrary(
             documents.push({ ...base, status, passages: 0, error: { code: outcome.code, message: outcome.message } });
           } else {
             const split = splitPassages(path, outcome, { words });
-            const documentPassages = split.map((p): BundlePassage => ({
-              id: p.id,
-              documentPath: path,
-              title: p.title,
-              text: p.text,
-              start: p.start,
-              end: p.end,
-              ...(p.section === undefined ? {} : { section: p.section }),
-              ...(p.page === undefined ? {} : { page: p.page }),
-            }));
+            const documentPassages = split.map((p) => storedPassage(path, p));
             const documentKeys = keyer.keys(documentPassages);
             if (documentKeys.length !== documentPassages.length) {
               throw new Error(`the keyer gave ${documentKeys.length} keys for ${documentPassages.length} passages`);

@@ -1,6 +1,7 @@
 // Documents → passages: about `words` words each, cut at sentence and paragraph boundaries and never across a
 // section, each keeping its character offsets (and PDF page) so the UI can highlight it in its source. Passage ids
 // are derived from content, so re-ingesting an unchanged file yields the same ids (a no-op for the store).
+import type { BundlePassage } from '../core/library-bundle';
 import type { Passage } from '../core/passage';
 import type { ParsedDocument } from './document';
 
@@ -11,6 +12,20 @@ export interface DocumentPassage extends Passage {
   readonly section?: string;
   /** 1-based page (PDF) where the passage starts. */
   readonly page?: number;
+}
+
+/** A passage as libraries store it (bundles, the browser store), under its document's path. */
+export function storedPassage(documentPath: string, p: DocumentPassage): BundlePassage {
+  return {
+    id: p.id,
+    documentPath,
+    title: p.title,
+    text: p.text,
+    start: p.start,
+    end: p.end,
+    ...(p.section === undefined ? {} : { section: p.section }),
+    ...(p.page === undefined ? {} : { page: p.page }),
+  };
 }
 
 export interface SplitOptions {

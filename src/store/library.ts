@@ -17,7 +17,7 @@ import { LiveIndex } from '../core/live-index';
 import { lookup } from '../core/prefix-index';
 import { IngestError } from '../ingest/document';
 import { isSupported, parseFile } from '../ingest/parse';
-import { DEFAULT_PASSAGE_WORDS, splitPassages } from '../ingest/passages';
+import { DEFAULT_PASSAGE_WORDS, splitPassages, storedPassage } from '../ingest/passages';
 import {
   EMPTY_MANIFEST,
   SCHEMA_VERSION,
@@ -399,17 +399,7 @@ export class Library {
     let entry = nextEntry;
     for (const p of split) {
       const kept = keep.get(p.id);
-      const record: PassageRecord = {
-        id: p.id,
-        entry: kept ?? entry++,
-        documentPath: file.path,
-        title: p.title,
-        text: p.text,
-        start: p.start,
-        end: p.end,
-        ...(p.section === undefined ? {} : { section: p.section }),
-        ...(p.page === undefined ? {} : { page: p.page }),
-      };
+      const record: PassageRecord = { ...storedPassage(file.path, p), entry: kept ?? entry++ };
       put.push(record);
     }
     const added = put.filter((p) => !keep.has(p.id));
