@@ -80,8 +80,9 @@ export class ToyModel implements LanguageModel {
     return Promise.resolve(
       continuations.map((c) => {
         const last = this.logProbs([...base, ...c]);
+        const first = Math.max(0, c.length - (options.tail ?? c.length));
         return Float32Array.from([...c, ...(options.alternatives ?? [])], (t, i) =>
-          i < c.length ? this.logProbs([...base, ...c.slice(0, i)])[t]! : last[t]!,
+          i >= c.length ? last[t]! : i < first ? NaN : this.logProbs([...base, ...c.slice(0, i)])[t]!,
         );
       }),
     );

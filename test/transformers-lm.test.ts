@@ -63,6 +63,13 @@ describe('TransformersLM (Node CPU, fixture model)', () => {
         expect(scores[i]![c.length + k]).toBeCloseTo(await plain([...prompt, ...c], alt), 4);
       }
     }
+    const tail = await lm.score(root, continuations, { tail: 1, alternatives: [42] });
+    tail.forEach((row, i) => {
+      const c = continuations[i]!;
+      expect(Array.from(row.subarray(0, c.length - 1)).every(Number.isNaN)).toBe(true);
+      expect(row[c.length - 1]).toBeCloseTo(scores[i]![c.length - 1]!, 5);
+      expect(row[c.length]).toBeCloseTo(scores[i]![c.length]!, 5);
+    });
     lm.release(root);
     expect(lm.stats.liveTensors).toBe(0);
   });

@@ -24,6 +24,9 @@ export interface ChatMessage {
 export interface ScoreOptions {
   /** Tokens whose log-probability is also read after the whole continuation, e.g. "Yes" and "No". */
   readonly alternatives?: readonly number[];
+  /** Read only the last `tail` tokens of each continuation (the rest of the result is NaN): a prompt scored for its
+   * answer alone skips a log-softmax over the vocabulary per prompt token. Default: every token. */
+  readonly tail?: number;
 }
 
 /**

@@ -24,6 +24,8 @@ export interface AssessmentBatch {
   readonly continuations: number[][];
   /** Tokens read after each whole continuation (chat: Yes, No). */
   readonly alternatives: number[];
+  /** Continuation tokens whose log-probabilities are needed, counted from the end (ScoreOptions.tail). */
+  readonly tail: number;
   relevance(scores: Float32Array, i: number): number;
 }
 
@@ -87,6 +89,7 @@ export function promptProfile(card: ModelCard, tokenizer: Tokenizer): PromptProf
           prefix,
           continuations,
           alternatives: [],
+          tail: reject.length,
           relevance(scores) {
             let sum = 0;
             for (let k = scores.length - reject.length; k < scores.length; k++) sum += scores[k]!;
@@ -124,6 +127,7 @@ export function promptProfile(card: ModelCard, tokenizer: Tokenizer): PromptProf
         prefix,
         continuations,
         alternatives: [yes[0]!, no[0]!],
+        tail: 0,
         relevance(scores) {
           const pYes = Math.exp(scores[scores.length - 2]!);
           const pNo = Math.exp(scores[scores.length - 1]!);

@@ -346,7 +346,10 @@ export class SelfRetriever<S> {
       const parent = first.handles[0]!;
       try {
         o.signal?.throwIfAborted();
-        const scores = await model.lm.score(parent, batch.continuations, { alternatives: batch.alternatives });
+        const scores = await model.lm.score(parent, batch.continuations, {
+          alternatives: batch.alternatives,
+          tail: batch.tail,
+        });
         scores.forEach((s, i) => out.push(batch.relevance(s, i)));
       } finally {
         model.lm.release(parent);

@@ -183,13 +183,16 @@ export class TransformersLM implements LanguageModel {
   ): Promise<Float32Array[]> {
     const p = this.own(parent);
     const alternatives = options.alternatives ?? [];
-    const results: Float32Array[] = continuations.map((c) => new Float32Array(c.length + alternatives.length));
+    const results: Float32Array[] = continuations.map((c) =>
+      new Float32Array(c.length + alternatives.length).fill(NaN),
+    );
+    const firstRead = (c: readonly number[]) => Math.max(0, c.length - (options.tail ?? c.length));
     const vocab = p.next.length;
     // Row i: token 0 comes from the parent's own next-token row; the rest from one pass over the continuation.
     const todo: number[] = [];
     continuations.forEach((c, i) => {
       if (c.length > 0) {
-        results[i]![0] = p.next[c[0]!]!;
+        if (firstRead(c) === 0) results[i]![0] = p.next[c[0]!]!;
         todo.push(i);
       } else {
         alternatives.forEach((a, k) => (results[i]![k] = p.next[a]!));
@@ -228,7 +231,7 @@ export class TransformersLM implements LanguageModel {
           logSoftmax(data.subarray(offset, offset + width), row);
           return row;
         };
-        for (let k = 1; k < c.length; k++) out[k] = at(k - 1)[c[k]!]!;
+        for (let k = Math.max(1, firstRead(c)); k < c.length; k++) out[k] = at(k - 1)[c[k]!]!;
         if (alternatives.length > 0) {
           const last = at(c.length - 1);
           alternatives.forEach((a, k) => (out[c.length + k] = last[a]!));
