@@ -64,9 +64,9 @@ export interface SearchOptions {
 }
 
 /**
- * Defaults. λ and the prior temperature were tuned on Cranfield's tuning queries 101–150 only, with the demo model
- * (`self-retrieval eval --cranfield … --split tune`; README "Evaluation"); 10 title beams so that k = 10 results
- * can exist on a corpus with one passage per title.
+ * Defaults. λ and the prior temperature were tuned with the demo model on Cranfield's tuning queries 101–150 only
+ * (`tools/tune-hybrid.sh`; README "Evaluation"), never on the training or test queries; 10 title beams so that
+ * k = 10 results can exist on a corpus with one passage per title.
  */
 export const DEFAULT_SEARCH: Omit<SearchOptions, 'signal' | 'onEvent'> = {
   mode: 'hybrid',
