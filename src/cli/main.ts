@@ -13,7 +13,7 @@ import {
   type LibraryContent,
   type LoadedLibrary,
 } from '../core/library-bundle';
-import { pairedBootstrap, type Qrels } from '../core/metrics';
+import type { Qrels } from '../core/metrics';
 import { ModelCardError } from '../core/model-card';
 import { PromptProfileError } from '../core/prompt-profile';
 import {
@@ -394,5 +394,3 @@ export async function main(argv: readonly string[]): Promise<number> {
     return user.exit;
   }
 }
-
-export { pairedBootstrap };
