@@ -27,6 +27,7 @@ const QUERIES: [string, RetrievalMode][] = [
 ];
 
 const expected = new Map<string, SearchResult>();
+let expectedLexical: SearchResult;
 
 test.beforeAll(async () => {
   const card = parseModelCard(JSON.parse(readFileSync(`${MODEL_ROOT}${DEMO_MODEL_ID}/model-card.json`, 'utf8')));
@@ -35,6 +36,45 @@ test.beforeAll(async () => {
   const library = buildLibrary(cranfieldLibrary(source, await loadKeyer(DEMO_MODEL_ID, card)));
   const retriever = new SelfRetriever(libraryCorpus(library), { lm, card, profile: promptProfile(card, lm.tokenizer) });
   for (const [query, mode] of QUERIES) expected.set(query, await retriever.search(query, { mode }));
+  expectedLexical = await retriever.search(QUERIES[0]![0], { mode: 'lexical' });
+});
+
+const entries = (page: Page) =>
+  page
+    .getByTestId('results')
+    .locator('li')
+    .evaluateAll((lis) => lis.map((li) => Number(li.dataset['entry'])));
+
+test('answers with BM25 while the model loads, then replaces the results with the model’s', async ({
+  page,
+  context,
+}, info) => {
+  // Hold the model's weights back: the page is up, the model is not.
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await context.route('**/models/cranfield-tiny/onnx/model.onnx', async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.goto(`/?device=${info.project.name}`);
+  await expect(page.getByTestId('library')).toContainText('1,400 passages');
+  const [query] = QUERIES[0]!;
+  await page.getByTestId('mode').selectOption('hybrid');
+  await page.getByTestId('query').fill(query);
+  await page.getByTestId('search-form').getByRole('button', { name: 'Search' }).click();
+  const status = page.getByTestId('search-status');
+  await expect(status).toHaveAttribute('data-state', 'interim');
+  await expect(status).toHaveAttribute('data-fallback', 'model-loading');
+  await expect(status).toHaveAttribute('data-mode', 'lexical');
+  await expect(status).toContainText('keyword matches while the model loads');
+  await expect(page.getByTestId('model-status')).toHaveAttribute('data-state', 'loading');
+  expect(await entries(page)).toEqual(expectedLexical.results.map((r) => r.entry));
+
+  release();
+  await expect(status).toHaveAttribute('data-state', 'done');
+  await expect(status).toHaveAttribute('data-mode', 'hybrid');
+  await expect(status).not.toHaveAttribute('data-fallback');
+  expect(await entries(page)).toEqual(expected.get(query)!.results.map((r) => r.entry));
 });
 
 async function openApp(page: Page, device: string): Promise<void> {

@@ -2,10 +2,12 @@
 // never blocks. Exposed to the page with Comlink; see workers/protocol.ts for the API.
 import './coded-errors';
 import * as Comlink from 'comlink';
+import { CorpusIndex } from '../src/core/corpus-index';
+import { LexicalIndex } from '../src/core/lexical-index';
 import { buildLibrary, libraryCorpus, type LoadedLibrary } from '../src/core/library-bundle';
 import { parseModelCard, retrievalPrompt, type ModelCard } from '../src/core/model-card';
 import { promptProfile } from '../src/core/prompt-profile';
-import { SelfRetriever, type RankedPassage } from '../src/core/self-retriever';
+import { SelfRetriever, type RankedPassage, type SearchResult } from '../src/core/self-retriever';
 import { loadKeyer } from '../src/engines/transformers/keyer';
 import {
   argmax,
@@ -18,7 +20,7 @@ import {
 import { coreTokenizer } from '../src/engines/transformers/tokenizer';
 import { pickDtype } from '../src/engines/transformers/load';
 import { TransformersLM } from '../src/engines/transformers/transformers-lm';
-import { cranfieldLibrary, cranfieldPassages, cranfieldQueries } from '../src/ingest/cranfield';
+import { cranfieldLibrary, cranfieldQueries, cranfieldStored } from '../src/ingest/cranfield';
 import type {
   DeviceRequest,
   LibrarySummary,
@@ -27,6 +29,7 @@ import type {
   ModelWorkerApi,
   SearchHit,
   SearchProgress,
+  SearchResponse,
 } from './protocol';
 
 const BASE = import.meta.env.BASE_URL;
@@ -78,6 +81,32 @@ interface Loaded {
   readonly retriever: SelfRetriever<unknown>;
 }
 
+/** The demo library before any model: its passages and BM25 index, so queries are answered while a model loads. */
+interface Demo {
+  readonly source: string;
+  readonly library: Pick<LoadedLibrary, 'passages'>;
+  readonly retriever: SelfRetriever<unknown>;
+}
+
+let demo: Promise<Demo> | undefined;
+
+function openDemo(): Promise<Demo> {
+  demo ??= (async () => {
+    const source = await fetchDemo('cran.all.1400');
+    const { passages } = cranfieldStored(source);
+    const lexical = LexicalIndex.empty();
+    lexical.add(passages.map((p, entry) => ({ entry, title: p.title, text: p.text })));
+    // No model yet, so no corpus keys: an empty prefix index, and the retriever runs in lexical mode only.
+    const index = CorpusIndex.build([], { endToken: 0 });
+    const retriever = new SelfRetriever({ index, lexical, passage: (entry) => passages[entry]! });
+    return { source, library: { passages }, retriever: retriever as SelfRetriever<unknown> };
+  })();
+  return demo;
+}
+
+/** Whether a model is being loaded: a search then falls back to BM25 and says so. */
+let loading = false;
+
 let loaded: Loaded | undefined;
 const running = new Map<string, AbortController>();
 
@@ -86,7 +115,7 @@ function requireLoaded(): Loaded {
   return loaded;
 }
 
-function hit(library: Loaded['library'], p: Pick<RankedPassage, 'entry' | 'rank' | 'scores'>): SearchHit {
+function hit(library: Pick<LoadedLibrary, 'passages'>, p: Pick<RankedPassage, 'entry' | 'rank' | 'scores'>): SearchHit {
   const passage = library.passages[p.entry]!;
   return {
     entry: p.entry,
@@ -111,55 +140,83 @@ async function cancellable<T>(id: string, work: (signal: AbortSignal) => Promise
   }
 }
 
+/** Loads a model and keys the demo library for it; searches fall back to BM25 until this returns. */
+async function loadModel({ modelId, device: requested }: LoadRequest): Promise<ModelStatus> {
+  const { device, reason, shaderF16 } = await chooseDevice(requested);
+  const started = performance.now();
+  const response = await fetch(`${MODEL_ROOT}${modelId}/model-card.json`);
+  if (!response.ok) throw new Error(`model card of "${modelId}" not found (HTTP ${response.status})`);
+  const card = parseModelCard(await response.json());
+  const causal = await loadCausalLM(modelId, device, pickDtype(card.dtypes ?? [card.dtype], device, shaderF16));
+  const lm = new TransformersLM(causal, coreTokenizer(causal.tokenizer));
+  const loadMillis = performance.now() - started;
+  const warmStarted = performance.now();
+  const warm = await forwardLast(causal, encode(causal, retrievalPrompt(card, '')));
+  const warmupMillis = performance.now() - warmStarted;
+  // The demo library, keyed for this model exactly as the ingest worker and the CLI key passages.
+  const library = buildLibrary(cranfieldLibrary((await openDemo()).source, await loadKeyer(modelId, card)));
+  const retriever = new SelfRetriever(libraryCorpus(library), {
+    lm,
+    card,
+    profile: promptProfile(card, lm.tokenizer),
+  }) as SelfRetriever<unknown>;
+  loaded = { lm, card, library, retriever };
+  return {
+    modelId,
+    modelName: card.name,
+    parameters: card.parameters,
+    device: causal.device,
+    deviceReason: reason,
+    cacheLocation: warm.cacheLocation,
+    loadMillis,
+    warmupArgmax: argmax(warm.logits),
+    warmupMillis,
+    answers: card.capabilities.answers,
+    passages: library.passages.length,
+  };
+}
+
+function responseOf(library: Pick<LoadedLibrary, 'passages'>, result: SearchResult): SearchResponse {
+  return {
+    query: result.query,
+    mode: result.mode,
+    hits: result.results.map((p) => hit(library, p)),
+    stats: result.stats,
+  };
+}
+
 const api: ModelWorkerApi = {
-  async load({ modelId, device: requested }: LoadRequest): Promise<ModelStatus> {
-    const { device, reason, shaderF16 } = await chooseDevice(requested);
-    const started = performance.now();
-    const response = await fetch(`${MODEL_ROOT}${modelId}/model-card.json`);
-    if (!response.ok) throw new Error(`model card of "${modelId}" not found (HTTP ${response.status})`);
-    const card = parseModelCard(await response.json());
-    const causal = await loadCausalLM(modelId, device, pickDtype(card.dtypes ?? [card.dtype], device, shaderF16));
-    const lm = new TransformersLM(causal, coreTokenizer(causal.tokenizer));
-    const loadMillis = performance.now() - started;
-    const warmStarted = performance.now();
-    const warm = await forwardLast(causal, encode(causal, retrievalPrompt(card, '')));
-    const warmupMillis = performance.now() - warmStarted;
-    // The demo library, keyed for this model exactly as the ingest worker and the CLI key passages.
-    const library = buildLibrary(cranfieldLibrary(await fetchDemo('cran.all.1400'), await loadKeyer(modelId, card)));
-    const retriever = new SelfRetriever(libraryCorpus(library), {
-      lm,
-      card,
-      profile: promptProfile(card, lm.tokenizer),
-    }) as SelfRetriever<unknown>;
-    loaded = { lm, card, library, retriever };
-    return {
-      modelId,
-      modelName: card.name,
-      parameters: card.parameters,
-      device: causal.device,
-      deviceReason: reason,
-      cacheLocation: warm.cacheLocation,
-      loadMillis,
-      warmupArgmax: argmax(warm.logits),
-      warmupMillis,
-      answers: card.capabilities.answers,
-      passages: library.passages.length,
-    };
+  async load(request: LoadRequest): Promise<ModelStatus> {
+    loading = true;
+    try {
+      return await loadModel(request);
+    } finally {
+      loading = false;
+    }
   },
 
   async describeDemoLibrary(): Promise<LibrarySummary> {
-    const [docs, queries] = await Promise.all([fetchDemo('cran.all.1400'), fetchDemo('cran.qry')]);
+    const [{ library }, queries] = await Promise.all([openDemo(), fetchDemo('cran.qry')]);
     return {
       name: 'Cranfield (aeronautics abstracts)',
-      passages: cranfieldPassages(docs).length,
+      passages: library.passages.length,
       exampleQueries: cranfieldQueries(queries)
         .slice(0, 4)
         .map((q) => q.text),
     };
   },
 
-  search({ id, query, settings }, onProgress?: (progress: SearchProgress) => void) {
-    const { retriever, library } = requireLoaded();
+  async search({ id, query, settings }, onProgress?: (progress: SearchProgress) => void) {
+    if (!loaded) {
+      // First results without waiting: BM25 over the same passages until the model is ready, labelled as such.
+      const fallback = loading ? 'model-loading' : 'no-model';
+      const { retriever, library } = await openDemo();
+      const result = await retriever.search(query, { ...settings, mode: 'lexical' });
+      const response = { ...responseOf(library, result), fallback } as const;
+      if (onProgress) void onProgress({ type: 'ranked', response });
+      return response;
+    }
+    const { retriever, library } = loaded;
     return cancellable(id, async (signal) => {
       const result = await retriever.search(query, {
         ...settings,
@@ -176,12 +233,7 @@ const api: ModelWorkerApi = {
           });
         },
       });
-      const response = {
-        query: result.query,
-        mode: result.mode,
-        hits: result.results.map((p) => hit(library, p)),
-        stats: result.stats,
-      };
+      const response = responseOf(library, result);
       if (onProgress) void onProgress({ type: 'ranked', response });
       return response;
     });
@@ -204,7 +256,7 @@ const api: ModelWorkerApi = {
   },
 
   engineStats() {
-    return Promise.resolve(requireLoaded().lm.stats);
+    return Promise.resolve(loaded?.lm.stats ?? { liveTensors: 0, liveHandles: 0, forwardPasses: 0 });
   },
 };
 

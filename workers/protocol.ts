@@ -68,6 +68,8 @@ export interface SearchHit {
 export interface SearchResponse {
   readonly query: string;
   readonly mode: RetrievalMode;
+  /** Set when BM25 answered because no model could: it is still loading, or none is loaded. */
+  readonly fallback?: 'model-loading' | 'no-model';
   readonly hits: readonly SearchHit[];
   readonly stats: SearchStats;
 }

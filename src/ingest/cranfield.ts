@@ -97,11 +97,9 @@ export function splitPositions(split: CranfieldSplit): number[] {
   return Array.from({ length: last - first + 1 }, (_, i) => first + i);
 }
 
-/**
- * The collection as a library: document `cranfield/<id>` holds passage `<id>`, keyed with `keyer`. Document hashes
- * are left empty: a record is not a file (the library's content fingerprint is the passages' ids).
- */
-export function cranfieldLibrary(source: string, keyer: PassageKeyer): LibraryContent {
+/** The collection as stored, before any model keys it: document `cranfield/<id>` holds passage `<id>`. Document
+ * hashes are left empty: a record is not a file (the library's content fingerprint is the passages' ids). */
+export function cranfieldStored(source: string): Omit<LibraryContent, 'tokenizer' | 'keys'> {
   const passages = cranfieldPassages(source);
   const ingestedAt = new Date().toISOString();
   const bundlePassages: BundlePassage[] = passages.map((p) => ({
@@ -123,5 +121,11 @@ export function cranfieldLibrary(source: string, keyer: PassageKeyer): LibraryCo
     ingestedAt,
   }));
   const sources = bundlePassages.map((p) => ({ path: p.documentPath, text: p.text, sections: [], pages: [] }));
-  return { tokenizer: keyer.tokenizer, documents, passages: bundlePassages, keys: keyer.keys(passages), sources };
+  return { documents, passages: bundlePassages, sources };
+}
+
+/** The collection as a library keyed with `keyer` (one passage per record, exactly as the demo model was trained). */
+export function cranfieldLibrary(source: string, keyer: PassageKeyer): LibraryContent {
+  const stored = cranfieldStored(source);
+  return { ...stored, tokenizer: keyer.tokenizer, keys: keyer.keys(stored.passages) };
 }

@@ -4,7 +4,7 @@
 import type * as Comlink from 'comlink';
 import { proxy } from 'comlink';
 import type { RetrievalMode } from '../core/self-retriever';
-import type { ModelWorkerApi, SearchHit, SearchProgress } from '../../workers/protocol';
+import type { ModelWorkerApi, SearchHit, SearchProgress, SearchResponse } from '../../workers/protocol';
 import { element, errorText, h } from './dom';
 
 const SCORE_NAMES = ['fused', 'title', 'path', 'assessment', 'prior', 'lexical'] as const;
@@ -70,24 +70,28 @@ export function mountSearchPanel(
     answerEl.replaceChildren();
     delete answerEl.dataset['state'];
     let candidates = 0;
-    try {
-      await modelReady();
-      const response = await worker.search(
-        { id, query, settings: { mode: modeEl.value as RetrievalMode } },
+    const mode = modeEl.value as RetrievalMode;
+    const run = () =>
+      worker.search(
+        { id, query, settings: { mode } },
         proxy((progress: SearchProgress) => {
           if (current !== id || progress.type !== 'candidate') return;
           candidates++;
           statusEl.textContent = `Searching… ${candidates} passage${candidates === 1 ? '' : 's'} generated so far`;
         }),
       );
+    try {
+      let response = await run();
       if (current !== id) return;
-      resultsEl.replaceChildren(...response.hits.map(renderHit));
-      const { stats } = response;
-      statusEl.textContent =
-        `${response.hits.length} passages (${response.mode} mode) in ${Math.round(stats.millis)} ms` +
-        (stats.forwardPasses ? ` — ${stats.forwardPasses} forward passes, ${stats.assessed} self-assessed` : '');
-      statusEl.dataset['state'] = 'done';
-      statusEl.dataset['mode'] = response.mode;
+      show(response);
+      if (response.fallback === 'model-loading' && mode !== 'lexical') {
+        // First results without waiting: BM25's are on screen; the model's replace them once it is ready.
+        await modelReady();
+        if (current !== id) return;
+        response = await run();
+        if (current !== id) return;
+        show(response);
+      }
       if (response.mode !== 'lexical' && response.hits.length > 0) await answer(id, query, response.hits);
     } catch (error) {
       if (current !== id) return;
@@ -101,6 +105,25 @@ export function mountSearchPanel(
         await engineStats();
       }
     }
+  }
+
+  function show(response: SearchResponse): void {
+    resultsEl.replaceChildren(...response.hits.map(renderHit));
+    const { stats } = response;
+    const fallback =
+      response.fallback === 'model-loading'
+        ? ' — keyword matches while the model loads; its own results will replace them'
+        : response.fallback === 'no-model'
+          ? ' — keyword matches: no model is loaded'
+          : '';
+    statusEl.textContent =
+      `${response.hits.length} passages (${response.mode} mode) in ${Math.round(stats.millis)} ms` +
+      (stats.forwardPasses ? ` — ${stats.forwardPasses} forward passes, ${stats.assessed} self-assessed` : '') +
+      fallback;
+    statusEl.dataset['state'] = response.fallback === 'model-loading' ? 'interim' : 'done';
+    statusEl.dataset['mode'] = response.mode;
+    if (response.fallback) statusEl.dataset['fallback'] = response.fallback;
+    else delete statusEl.dataset['fallback'];
   }
 
   async function answer(id: string, query: string, hits: readonly SearchHit[]): Promise<void> {
@@ -135,7 +158,13 @@ export function mountSearchPanel(
     void search(queryEl.value);
   });
   stopEl.addEventListener('click', () => {
-    if (current) void worker.cancel(current);
+    if (!current) return;
+    void worker.cancel(current);
+    // Also when the search is only waiting for the model: nothing runs in the worker yet.
+    current = undefined;
+    stopEl.hidden = true;
+    statusEl.dataset['state'] = 'cancelled';
+    statusEl.textContent = 'Search stopped.';
   });
   return (query) => {
     queryEl.value = query;
