@@ -209,7 +209,8 @@ export class SelfRetriever<S> {
   ): Promise<AnswerOutcome> {
     const r = { ...DEFAULT_ANSWER, ...request };
     const model = this.model;
-    if (!model) return { available: false, reason: 'No answer model is loaded: no model is loaded at all.' };
+    if (!model)
+      return { available: false, reason: 'No answer model is loaded: only keyword search (BM25) is running.' };
     if (!model.card.capabilities.answers && !r.force) {
       return {
         available: false,
