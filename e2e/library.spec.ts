@@ -76,8 +76,10 @@ test('files dropped on the page are internalized', async ({ page }) => {
 test('a browser closed at random points mid-ingest never leaves a half-written library, and the ingest resumes', async ({
   browser,
 }) => {
-  const folder = makeLibraryFolder('papers', 2800);
-  const total = 2803;
+  // Long enough that several closes always land mid-ingest, even when each reopen (the app, the model worker and
+  // the index check) takes a few seconds of the same two cores.
+  const folder = makeLibraryFolder('papers', 5600);
+  const total = 5603;
   // The reference: the same folder, uninterrupted, in a separate profile.
   const reference = await browser.newContext();
   const refPage = await reference.newPage();
