@@ -97,7 +97,7 @@ describe('Self-Retrieval on Cranfield with the demo model (Node)', () => {
     const { queries, qrels } = cranfieldEvalData(DEMO_CRANFIELD, 'tune');
     const reports = await evalVariants(
       retriever,
-      { ...library, manifest: undefined as never },
+      library,
       queries.slice(0, 6),
       qrels,
       (entry) => library.passages[entry]!.id,

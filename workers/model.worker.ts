@@ -4,7 +4,7 @@ import './coded-errors';
 import * as Comlink from 'comlink';
 import { CorpusIndex } from '../src/core/corpus-index';
 import { LexicalIndex } from '../src/core/lexical-index';
-import { buildLibrary, libraryCorpus, type LoadedLibrary } from '../src/core/library-bundle';
+import { libraryCorpus, type LoadedLibrary } from '../src/core/library-bundle';
 import { parseModelCard, retrievalPrompt, type ModelCard } from '../src/core/model-card';
 import { promptProfile } from '../src/core/prompt-profile';
 import { SelfRetriever, type RankedPassage, type SearchResult } from '../src/core/self-retriever';
@@ -77,14 +77,14 @@ async function fetchDemo(name: string): Promise<string> {
 interface Loaded {
   readonly lm: TransformersLM;
   readonly card: ModelCard;
-  readonly library: Omit<LoadedLibrary, 'manifest'>;
+  readonly library: Pick<LoadedLibrary, 'passages'>;
   readonly retriever: SelfRetriever<unknown>;
 }
 
 /** The demo library before any model: its passages and BM25 index, so queries are answered while a model loads. */
 interface Demo {
   readonly source: string;
-  readonly library: Pick<LoadedLibrary, 'passages'>;
+  readonly library: Pick<LoadedLibrary, 'passages' | 'lexical'>;
   readonly retriever: SelfRetriever<unknown>;
 }
 
@@ -99,7 +99,7 @@ function openDemo(): Promise<Demo> {
     // No model yet, so no corpus keys: an empty prefix index, and the retriever runs in lexical mode only.
     const index = CorpusIndex.build([], { endToken: 0 });
     const retriever = new SelfRetriever({ index, lexical, passage: (entry) => passages[entry]! });
-    return { source, library: { passages }, retriever: retriever as SelfRetriever<unknown> };
+    return { source, library: { passages, lexical }, retriever: retriever as SelfRetriever<unknown> };
   })();
   return demo;
 }
@@ -153,8 +153,12 @@ async function loadModel({ modelId, device: requested }: LoadRequest): Promise<M
   const warmStarted = performance.now();
   const warm = await forwardLast(causal, encode(causal, retrievalPrompt(card, '')));
   const warmupMillis = performance.now() - warmStarted;
-  // The demo library, keyed for this model exactly as the ingest worker and the CLI key passages.
-  const library = buildLibrary(cranfieldLibrary((await openDemo()).source, await loadKeyer(modelId, card)));
+  // The demo library, keyed for this model exactly as the ingest worker and the CLI key passages; its BM25 index is
+  // the one the model-less searches already use.
+  const demo = await openDemo();
+  const keyed = cranfieldLibrary(demo.source, await loadKeyer(modelId, card));
+  const index = CorpusIndex.build(keyed.keys, { endToken: keyed.tokenizer.eosTokenId });
+  const library = { passages: demo.library.passages, index, lexical: demo.library.lexical };
   const retriever = new SelfRetriever(libraryCorpus(library), {
     lm,
     card,

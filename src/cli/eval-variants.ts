@@ -59,7 +59,10 @@ function rerankedLexical<S>(retriever: SelfRetriever<S>, depth = 20, weight = 0.
 }
 
 /** The same model over an index of keys without titles: the separator and the passage, the title stage skipped. */
-function withoutTitles<S>(retriever: SelfRetriever<S>, library: LoadedLibrary): SelfRetriever<IndexState> {
+function withoutTitles<S>(
+  retriever: SelfRetriever<S>,
+  library: Pick<LoadedLibrary, 'passages'>,
+): SelfRetriever<IndexState> {
   const { lm, card } = retriever.model!;
   const keys = corpusKeys(lm.tokenizer, { ...card.templates, title: '' }, library.passages);
   const index = CorpusIndex.build(keys, { endToken: lm.tokenizer.eosTokenId });
@@ -68,7 +71,7 @@ function withoutTitles<S>(retriever: SelfRetriever<S>, library: LoadedLibrary): 
 
 export async function evalVariants<S>(
   retriever: SelfRetriever<S>,
-  library: LoadedLibrary,
+  library: Pick<LoadedLibrary, 'passages'>,
   queries: readonly EvalQuery[],
   qrels: Qrels,
   docId: (entry: number) => string,

@@ -53,7 +53,7 @@ export interface SearchOptions {
   readonly delta: number;
   /** Hybrid mode: weight of the log prior mass in beam scores. */
   readonly lambda: number;
-  /** Hybrid mode: the prior is softmax(BM25 / priorTemperature) over passages. */
+  /** Hybrid mode: the prior is softmax(s / priorTemperature) over passages, s = BM25 / the query's best BM25. */
   readonly priorTemperature: number;
   /** Run self-assessment (when the model card says the model can). */
   readonly assess: boolean;
