@@ -44,5 +44,5 @@ test('a user can force WebAssembly', async ({ page }) => {
   const status = page.getByTestId('model-status');
   await expect(status).toHaveAttribute('data-state', 'ready');
   await expect(status).toHaveAttribute('data-device', 'wasm');
-  await expect(status).toContainText('wasm chosen by the user');
+  await expect(status).toContainText('WebAssembly chosen by the user');
 });

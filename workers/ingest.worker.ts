@@ -8,9 +8,8 @@
 import './coded-errors';
 import * as Comlink from 'comlink';
 import { CodedError } from '../src/core/errors';
-import { parseModelCard } from '../src/core/model-card';
 import { loadKeyer } from '../src/engines/transformers/keyer';
-import { configureOffline } from '../src/engines/transformers/runtime';
+import { fetchModelCard } from '../src/engines/transformers/runtime';
 import { Library, type IngestProgress } from '../src/store/library';
 import { openLibraryDb, type LibraryDb } from '../src/store/schema';
 import type {
@@ -21,10 +20,7 @@ import type {
   LibraryWorkerErrorCode,
   PassageHit,
 } from './library-protocol';
-
-const BASE = import.meta.env.BASE_URL;
-const MODEL_ROOT = `${BASE}models/`;
-configureOffline({ modelRoot: MODEL_ROOT, ortRoot: `${BASE}ort/` });
+import { MODEL_ROOT } from './model-files';
 
 const WRITER_LOCK = 'self-retrieval-library-writer';
 const channel = new BroadcastChannel('self-retrieval-library');
@@ -169,9 +165,12 @@ function followOtherTab(lib: Library): void {
 const api: LibraryWorkerApi = {
   async open(id, onEvent) {
     listener = onEvent;
-    const response = await fetch(`${MODEL_ROOT}${id}/model-card.json`);
-    if (!response.ok) throw new Error(`model card of "${id}" not found (HTTP ${response.status})`);
-    const keyer = await loadKeyer(id, parseModelCard(await response.json()));
+    // Another model was loaded: stop a run keyed for the old one (its queue goes on after the re-key below).
+    if (ingestRun) {
+      controller?.abort();
+      await ingestRun.catch(() => undefined);
+    }
+    const keyer = await loadKeyer(id, await fetchModelCard(MODEL_ROOT, id));
     db ??= await openLibraryDb(undefined, { onVersionChange: () => (db = undefined) });
     library = await Library.open(db, keyer);
     modelId = id;

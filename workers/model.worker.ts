@@ -1,71 +1,112 @@
-// The model worker: owns the model, the retriever and everything that tokenizes or runs them, so the page thread
-// never blocks. Exposed to the page with Comlink; see workers/protocol.ts for the API.
+// The model worker: owns the model, the model cache, the retrievers and everything that tokenizes or runs them, so
+// the page thread never blocks. Exposed to the page with Comlink; see workers/protocol.ts for the API. The page
+// restarts it when it dies (src/ui/model-client.ts): it holds a Web Lock for its whole life to make that visible.
 import './coded-errors';
 import * as Comlink from 'comlink';
+import { CodedError } from '../src/core/errors';
 import { CorpusIndex } from '../src/core/corpus-index';
 import { LexicalIndex } from '../src/core/lexical-index';
 import { libraryCorpus, type LoadedLibrary } from '../src/core/library-bundle';
-import { parseModelCard, retrievalPrompt, type ModelCard } from '../src/core/model-card';
+import { retrievalPrompt } from '../src/core/model-card';
 import { promptProfile } from '../src/core/prompt-profile';
-import { SelfRetriever, type RankedPassage, type SearchResult } from '../src/core/self-retriever';
+import { SelfRetriever, type RankedPassage, type RetrievalModel, type SearchResult } from '../src/core/self-retriever';
+import {
+  planFromFolder,
+  planFromHub,
+  planFromUrl,
+  type DownloadPlan,
+  type PickDtype,
+} from '../src/engines/model-sources';
+import type { DownloadProgress } from '../src/engines/model-store';
+import { MODELS, registryModel } from '../src/engines/models';
 import { loadKeyer } from '../src/engines/transformers/keyer';
+import { pickDtype } from '../src/engines/transformers/load';
 import {
   argmax,
-  configureOffline,
   encode,
+  fetchModelCard,
   forwardLast,
   loadCausalLM,
+  storedModelId,
+  webgpuDevice,
   type Device,
 } from '../src/engines/transformers/runtime';
 import { coreTokenizer } from '../src/engines/transformers/tokenizer';
-import { pickDtype } from '../src/engines/transformers/load';
 import { TransformersLM } from '../src/engines/transformers/transformers-lm';
 import { cranfieldLibrary, cranfieldQueries, cranfieldStored } from '../src/ingest/cranfield';
+import type { PassageKeyer } from '../src/store/library';
 import type {
   DeviceRequest,
   LibrarySummary,
   LoadRequest,
   ModelStatus,
   ModelWorkerApi,
+  ModelWorkerErrorCode,
+  SearchFallback,
   SearchHit,
+  SearchLibrary,
   SearchProgress,
   SearchResponse,
 } from './protocol';
+import { MODEL_ROOT, modelStore } from './model-files';
+import { openUserLibrary, type UserLibrary } from './user-library';
+
+class ModelWorkerError extends CodedError<ModelWorkerErrorCode> {}
 
 const BASE = import.meta.env.BASE_URL;
-const MODEL_ROOT = `${BASE}models/`;
-configureOffline({ modelRoot: MODEL_ROOT, ortRoot: `${BASE}ort/` });
 
 /** The slice of the WebGPU API this worker touches (TypeScript's lib has no WebGPU types yet). */
+interface GpuDeviceLike {
+  readonly lost: Promise<{ readonly reason: string; readonly message: string }>;
+  destroy(): void;
+}
 interface GpuLike {
   requestAdapter(): Promise<{
     readonly info?: { readonly vendor: string; readonly architecture: string };
     readonly features?: { has(feature: string): boolean };
+    requestDevice(): Promise<GpuDeviceLike>;
   } | null>;
 }
 
-async function chooseDevice(request: DeviceRequest): Promise<{ device: Device; reason: string; shaderF16: boolean }> {
-  if (request === 'wasm') return { device: 'wasm', reason: 'wasm chosen by the user', shaderF16: false };
+interface DeviceChoice {
+  readonly device: Device;
+  readonly reason: string;
+  readonly shaderF16: boolean;
+}
+
+/** WebGPU when an adapter and a device can be had, else wasm — with the reason, which the page shows. */
+async function chooseDevice(request: DeviceRequest): Promise<DeviceChoice> {
+  if (request === 'wasm') return { device: 'wasm', reason: 'WebAssembly chosen by the user', shaderF16: false };
   const gpu = (navigator as Navigator & { gpu?: GpuLike }).gpu;
   let unavailable: string;
   if (!gpu) {
     unavailable = 'WebGPU unavailable: this browser exposes no WebGPU API (navigator.gpu)';
   } else {
     const adapter = await gpu.requestAdapter().catch(() => null);
-    if (adapter) {
-      const info = adapter.info;
-      // Half-precision weights need shader-f16 (load.ts, pickDtype).
-      const shaderF16 = adapter.features?.has('shader-f16') ?? false;
-      return {
-        device: 'webgpu',
-        reason: `WebGPU adapter: ${info ? `${info.vendor} ${info.architecture}` : 'unknown'}${shaderF16 ? ', shader-f16' : ''}`,
-        shaderF16,
-      };
+    if (!adapter) {
+      unavailable = 'WebGPU unavailable: no GPU adapter was offered (GPU disabled or blocklisted)';
+    } else {
+      const device = await adapter.requestDevice().catch((error: unknown) => error as Error);
+      if ('lost' in device) {
+        device.destroy();
+        const info = adapter.info;
+        // Half-precision weights need shader-f16 (load.ts, pickDtype).
+        const shaderF16 = adapter.features?.has('shader-f16') ?? false;
+        return {
+          device: 'webgpu',
+          reason: `WebGPU adapter: ${info ? `${info.vendor} ${info.architecture}`.trim() || 'unnamed' : 'unknown'}${shaderF16 ? ', shader-f16' : ''}`,
+          shaderF16,
+        };
+      }
+      unavailable = `WebGPU unavailable: the GPU adapter refused a device (${device.message})`;
     }
-    unavailable = 'WebGPU unavailable: no GPU adapter was offered';
   }
-  if (request === 'webgpu') throw Object.assign(new Error(unavailable), { code: 'WEBGPU_UNAVAILABLE' });
+  if (request === 'webgpu') throw new ModelWorkerError('WEBGPU_UNAVAILABLE', unavailable);
   return { device: 'wasm', reason: unavailable, shaderF16: false };
+}
+
+function dtypePicker(choice: DeviceChoice): PickDtype {
+  return (available) => pickDtype(available, choice.device, choice.shaderF16);
 }
 
 async function fetchDemo(name: string): Promise<string> {
@@ -75,8 +116,10 @@ async function fetchDemo(name: string): Promise<string> {
 }
 
 interface Loaded {
+  readonly modelId: string;
   readonly lm: TransformersLM;
-  readonly card: ModelCard;
+  readonly model: RetrievalModel;
+  readonly keyer: PassageKeyer;
   readonly library: Pick<LoadedLibrary, 'passages'>;
   readonly retriever: SelfRetriever<unknown>;
 }
@@ -106,71 +149,134 @@ function openDemo(): Promise<Demo> {
 
 /** Whether a model is being loaded: a search then falls back to BM25 and says so. */
 let loading = false;
-
 let loaded: Loaded | undefined;
-const running = new Map<string, AbortController>();
+let onFatal: ((reason: string) => void) | undefined;
+/** Work that `cancel(id)` can stop. Inference (searches, answers) is also stopped before a model is unloaded. */
+interface Running {
+  readonly controller: AbortController;
+  readonly inference: boolean;
+  readonly done: Promise<unknown>;
+}
+const running = new Map<string, Running>();
+/** Downloads in progress by store key, so deleting a model stops its download first. */
+const downloads = new Map<string, AbortController>();
+
+/** Runs `work` under an abort controller registered as `id`, so `cancel(id)` can stop it. */
+function cancellable<T>(
+  id: string,
+  work: (signal: AbortSignal) => Promise<T>,
+  kind: 'inference' | 'download' = 'inference',
+): Promise<T> {
+  running.get(id)?.controller.abort();
+  const controller = new AbortController();
+  const done = (async () => {
+    try {
+      return await work(controller.signal);
+    } catch (error) {
+      if (kind === 'inference') failIfRuntimeBroke(error);
+      throw error;
+    } finally {
+      if (running.get(id)?.controller === controller) running.delete(id);
+    }
+  })();
+  running.set(id, { controller, inference: kind === 'inference', done });
+  return done;
+}
 
 function requireLoaded(): Loaded {
-  if (!loaded) throw Object.assign(new Error('no model is loaded'), { code: 'MODEL_NOT_LOADED' });
+  if (!loaded) throw new ModelWorkerError('MODEL_NOT_LOADED', 'no model is loaded');
   return loaded;
 }
 
-function hit(library: Pick<LoadedLibrary, 'passages'>, p: Pick<RankedPassage, 'entry' | 'rank' | 'scores'>): SearchHit {
-  const passage = library.passages[p.entry]!;
-  return {
-    entry: p.entry,
-    rank: p.rank,
-    scores: p.scores,
-    passageId: passage.id,
-    documentPath: passage.documentPath,
-    title: passage.title,
-    text: passage.text,
-  };
+/** Stops every search and answer and waits until they have let go of the model. */
+async function stopInference(): Promise<void> {
+  const stopping = [...running.values()].filter((r) => r.inference);
+  for (const r of stopping) r.controller.abort();
+  await Promise.allSettled(stopping.map((r) => r.done));
 }
 
-/** Runs `work` under an abort controller registered as `id`, so `cancel(id)` can stop it. */
-async function cancellable<T>(id: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  running.get(id)?.abort();
-  const controller = new AbortController();
-  running.set(id, controller);
-  try {
-    return await work(controller.signal);
-  } finally {
-    if (running.get(id) === controller) running.delete(id);
+/**
+ * transformers.js chains every ONNX Runtime call in a worker behind the previous one (webInferenceChain,
+ * webInitChain) and never clears a rejection: after one failed run, every later run fails the same way. A worker in
+ * that state cannot recover, so it ends, and the page starts a fresh one and loads the model again.
+ */
+function failIfRuntimeBroke(error: unknown): void {
+  const e = error as { name?: string; code?: string } | null;
+  if (e?.name === 'AbortError' || typeof e?.code === 'string') return;
+  onFatal?.(`ONNX Runtime failed (${error instanceof Error ? error.message : String(error)})`);
+  setTimeout(() => self.close(), 0);
+}
+
+/** The transformers.js id, the card and the weight format of a model to load. */
+async function resolveModel(request: LoadRequest, choice: DeviceChoice) {
+  if (request.model.kind === 'builtin') {
+    const modelId = request.model.id;
+    if (!registryModel(modelId)?.builtin) throw new ModelWorkerError('UNKNOWN_MODEL', `no built-in model "${modelId}"`);
+    const card = await fetchModelCard(MODEL_ROOT, modelId);
+    return { modelId, card, dtype: dtypePicker(choice)(card.dtypes ?? [card.dtype]) };
   }
+  const stored = await (await modelStore).get(request.model.key);
+  if (!stored?.complete) {
+    throw new ModelWorkerError(
+      'UNKNOWN_MODEL',
+      stored ? `${stored.name} is not completely downloaded: resume its download first` : 'this model is not cached',
+    );
+  }
+  // Downloaded for one device, it may be loaded on another: only if that one can run its weights.
+  return { modelId: storedModelId(stored.key), card: stored.card, dtype: dtypePicker(choice)([stored.dtype]) };
+}
+
+/** After a model loads on WebGPU: if the GPU device is lost, the page hears why and restarts the worker. A device
+ * destroyed on purpose (ONNX Runtime destroys its device when the last session is released) is no loss. */
+async function watchGpu(): Promise<void> {
+  const device = (await webgpuDevice()) as GpuDeviceLike | undefined;
+  void device?.lost?.then((info) => {
+    if (info.reason === 'destroyed') return;
+    onFatal?.(`the GPU device was lost (${info.reason || 'unknown'}${info.message ? `: ${info.message}` : ''})`);
+    self.close();
+  });
 }
 
 /** Loads a model and keys the demo library for it; searches fall back to BM25 until this returns. */
-async function loadModel({ modelId, device: requested }: LoadRequest): Promise<ModelStatus> {
-  const { device, reason, shaderF16 } = await chooseDevice(requested);
+async function loadModel(request: LoadRequest): Promise<ModelStatus> {
+  const choice = await chooseDevice(request.device);
   const started = performance.now();
-  const response = await fetch(`${MODEL_ROOT}${modelId}/model-card.json`);
-  if (!response.ok) throw new Error(`model card of "${modelId}" not found (HTTP ${response.status})`);
-  const card = parseModelCard(await response.json());
-  const causal = await loadCausalLM(modelId, device, pickDtype(card.dtypes ?? [card.dtype], device, shaderF16));
+  const { modelId, card, dtype } = await resolveModel(request, choice);
+  let causal;
+  try {
+    causal = await loadCausalLM(modelId, choice.device, dtype);
+  } catch (error) {
+    throw new ModelWorkerError(
+      'MODEL_LOAD_FAILED',
+      `${card.name} could not be loaded on ${choice.device === 'webgpu' ? 'WebGPU' : 'WebAssembly'}: ` +
+        `${error instanceof Error ? error.message : String(error)}. If a file of it is damaged, delete the model ` +
+        'and download it again.',
+    );
+  }
   const lm = new TransformersLM(causal, coreTokenizer(causal.tokenizer));
   const loadMillis = performance.now() - started;
   const warmStarted = performance.now();
   const warm = await forwardLast(causal, encode(causal, retrievalPrompt(card, '')));
   const warmupMillis = performance.now() - warmStarted;
+  if (causal.device === 'webgpu') void watchGpu();
   // The demo library, keyed for this model exactly as the ingest worker and the CLI key passages; its BM25 index is
   // the one the model-less searches already use.
   const demo = await openDemo();
-  const keyed = cranfieldLibrary(demo.source, await loadKeyer(modelId, card));
+  const keyer = await loadKeyer(modelId, card);
+  const keyed = cranfieldLibrary(demo.source, keyer);
   const index = CorpusIndex.build(keyed.keys, { endToken: keyed.tokenizer.eosTokenId });
   const library = { passages: demo.library.passages, index, lexical: demo.library.lexical };
-  const retriever = new SelfRetriever(libraryCorpus(library), {
-    lm,
-    card,
-    profile: promptProfile(card, lm.tokenizer),
-  }) as SelfRetriever<unknown>;
-  loaded = { lm, card, library, retriever };
+  const model: RetrievalModel = { lm, card, profile: promptProfile(card, lm.tokenizer) };
+  const retriever = new SelfRetriever(libraryCorpus(library), model) as SelfRetriever<unknown>;
+  loaded = { modelId, lm, model, keyer, library, retriever };
   return {
+    model: request.model,
     modelId,
+    dtype,
     modelName: card.name,
     parameters: card.parameters,
     device: causal.device,
-    deviceReason: reason,
+    deviceReason: choice.reason,
     cacheLocation: warm.cacheLocation,
     loadMillis,
     warmupArgmax: argmax(warm.logits),
@@ -180,23 +286,133 @@ async function loadModel({ modelId, device: requested }: LoadRequest): Promise<M
   };
 }
 
-function responseOf(library: Pick<LoadedLibrary, 'passages'>, result: SearchResult): SearchResponse {
-  return {
-    query: result.query,
-    mode: result.mode,
-    hits: result.results.map((p) => hit(library, p)),
-    stats: result.stats,
-  };
+/** Frees the current model's sessions (GPU buffers on WebGPU) before another one is loaded. */
+async function unload(): Promise<void> {
+  const previous = loaded;
+  loaded = undefined;
+  userLibrary = undefined;
+  await previous?.lm.dispose();
+}
+
+let userLibrary: Promise<UserLibrary> | undefined;
+
+/** The retriever and passages to search, and why BM25 answers instead of the model, if it does. */
+async function target(library: SearchLibrary): Promise<{
+  retriever: SelfRetriever<unknown>;
+  hit: (p: Pick<RankedPassage, 'entry' | 'rank' | 'scores'>) => SearchHit;
+  fallback?: SearchFallback;
+}> {
+  const noModel: SearchFallback = loading ? 'model-loading' : 'no-model';
+  if (library === 'demo') {
+    const passages = loaded ? loaded.library.passages : (await openDemo()).library.passages;
+    const hit = (p: Pick<RankedPassage, 'entry' | 'rank' | 'scores'>): SearchHit => {
+      const passage = passages[p.entry]!;
+      return {
+        entry: p.entry,
+        rank: p.rank,
+        scores: p.scores,
+        passageId: passage.id,
+        documentPath: passage.documentPath,
+        title: passage.title,
+        text: passage.text,
+      };
+    };
+    if (loaded) return { retriever: loaded.retriever, hit };
+    return { retriever: (await openDemo()).retriever, hit, fallback: noModel };
+  }
+  const current = loaded;
+  let opened = await (userLibrary ??= openUserLibrary(current));
+  if (await opened.stale()) {
+    userLibrary = openUserLibrary(current);
+    opened = await userLibrary;
+  }
+  const fallback = !current ? noModel : opened.keyed ? undefined : 'rekeying';
+  return { retriever: opened.retriever, hit: (p) => opened.hit(p), ...(fallback ? { fallback } : {}) };
+}
+
+function responseOf(
+  result: SearchResult,
+  library: SearchLibrary,
+  hit: (p: Pick<RankedPassage, 'entry' | 'rank' | 'scores'>) => SearchHit,
+): SearchResponse {
+  return { query: result.query, mode: result.mode, library, hits: result.results.map(hit), stats: result.stats };
 }
 
 const api: ModelWorkerApi = {
+  hold(lockName, fatal) {
+    onFatal = fatal;
+    return new Promise((resolve) => {
+      void navigator.locks.request(lockName, () => {
+        resolve();
+        return new Promise<never>(() => undefined); // held until the worker ends
+      });
+    });
+  },
+
   async load(request: LoadRequest): Promise<ModelStatus> {
     loading = true;
     try {
+      await stopInference();
+      await unload();
       return await loadModel(request);
     } finally {
       loading = false;
     }
+  },
+
+  async models() {
+    const [stored, estimate] = await Promise.all([
+      (await modelStore).list(),
+      navigator.storage.estimate().catch((): StorageEstimate => ({})),
+    ]);
+    return { registry: MODELS, stored, usage: estimate.usage ?? null, quota: estimate.quota ?? null };
+  },
+
+  download({ id, source, device }, onProgress) {
+    return cancellable(
+      id,
+      async (signal) => {
+        const cache = await modelStore;
+        const options = {
+          signal,
+          ...(onProgress ? { onProgress: (p: DownloadProgress) => void onProgress(p) } : {}),
+        };
+        const tracked = async <T>(key: string, work: () => Promise<T>): Promise<T> => {
+          const controller = running.get(id)!.controller;
+          downloads.set(key, controller);
+          try {
+            return await work();
+          } finally {
+            if (downloads.get(key) === controller) downloads.delete(key);
+          }
+        };
+        if (source.kind === 'resume') return tracked(source.key, () => cache.resume(source.key, options));
+        const pick = dtypePicker(await chooseDevice(device));
+        let plan: DownloadPlan;
+        if (source.kind === 'folder') {
+          plan = await planFromFolder(source.files, pick);
+        } else {
+          const model = source.registryId !== undefined ? registryModel(source.registryId) : undefined;
+          if (source.registryId !== undefined && !model) {
+            throw new ModelWorkerError('UNKNOWN_MODEL', `no model "${source.registryId}" in the registry`);
+          }
+          plan =
+            source.kind === 'hub'
+              ? await planFromHub(model!, pick, source.host ? { host: source.host } : {})
+              : await planFromUrl(source.url, model, pick);
+        }
+        signal.throwIfAborted();
+        return tracked(plan.key, () => cache.download(plan, options));
+      },
+      'download',
+    );
+  },
+
+  async deleteModel(key) {
+    const cache = await modelStore;
+    // A download of it holds its files open: stop it and wait for it to let go.
+    downloads.get(key)?.abort();
+    await navigator.locks.request(`self-retrieval-model:${key}`, () => cache.remove(key));
   },
 
   async describeDemoLibrary(): Promise<LibrarySummary> {
@@ -210,17 +426,15 @@ const api: ModelWorkerApi = {
     };
   },
 
-  async search({ id, query, settings }, onProgress?: (progress: SearchProgress) => void) {
-    if (!loaded) {
+  async search({ id, query, library = 'demo', settings }, onProgress?: (progress: SearchProgress) => void) {
+    const { retriever, hit, fallback } = await target(library);
+    if (fallback) {
       // First results without waiting: BM25 over the same passages until the model is ready, labelled as such.
-      const fallback = loading ? 'model-loading' : 'no-model';
-      const { retriever, library } = await openDemo();
       const result = await retriever.search(query, { ...settings, mode: 'lexical' });
-      const response = { ...responseOf(library, result), fallback } as const;
+      const response: SearchResponse = { ...responseOf(result, library, hit), fallback };
       if (onProgress) void onProgress({ type: 'ranked', response });
       return response;
     }
-    const { retriever, library } = loaded;
     return cancellable(id, async (signal) => {
       const result = await retriever.search(query, {
         ...settings,
@@ -229,7 +443,7 @@ const api: ModelWorkerApi = {
           if (!onProgress || event.type !== 'candidate') return;
           void onProgress({
             type: 'candidate',
-            hit: hit(library, {
+            hit: hit({
               entry: event.entry,
               rank: 0,
               scores: { title: null, path: event.path, assessment: null, fused: 0, prior: null, lexical: 0 },
@@ -237,14 +451,15 @@ const api: ModelWorkerApi = {
           });
         },
       });
-      const response = responseOf(library, result);
+      const response = responseOf(result, library, hit);
       if (onProgress) void onProgress({ type: 'ranked', response });
       return response;
     });
   },
 
-  answer({ id, query, hits, force, maxTokens }, onToken?: (text: string) => void) {
-    const { retriever } = requireLoaded();
+  async answer({ id, query, library = 'demo', hits, force, maxTokens }, onToken?: (text: string) => void) {
+    requireLoaded();
+    const { retriever } = await target(library);
     return cancellable(id, (signal) =>
       retriever.answer(query, hits, {
         signal,
@@ -256,7 +471,7 @@ const api: ModelWorkerApi = {
   },
 
   cancel(id: string): void {
-    running.get(id)?.abort();
+    running.get(id)?.controller.abort();
   },
 
   engineStats() {

@@ -7,19 +7,59 @@ import type {
   SearchOptions,
   SearchStats,
 } from '../src/core/self-retriever';
+import type { Dtype } from '../src/core/model-card';
+import type { PickedFile } from '../src/engines/model-sources';
+import type { DownloadProgress, StoredModel } from '../src/engines/model-store';
+import type { RegistryModel } from '../src/engines/models';
 import type { Device } from '../src/engines/transformers/runtime';
 import type { EngineStats } from '../src/engines/transformers/transformers-lm';
+
+export type { DownloadProgress, RegistryModel, StoredModel };
 
 /** `auto` picks WebGPU when an adapter and device can be had, else wasm — and says why. */
 export type DeviceRequest = 'auto' | 'webgpu' | 'wasm';
 
+/** A model to load: one served with the app (the demo), or one in the model cache. */
+export type ModelRef =
+  { readonly kind: 'builtin'; readonly id: string } | { readonly kind: 'stored'; readonly key: string };
+
 export interface LoadRequest {
-  readonly modelId: string;
+  readonly model: ModelRef;
   readonly device: DeviceRequest;
 }
 
+/** Where to get a model: the hub (a registry model), a mirror URL, a folder the user picked, or an unfinished
+ * download to go on with. */
+export type DownloadSource =
+  | { readonly kind: 'hub'; readonly registryId: string; readonly host?: string }
+  | { readonly kind: 'url'; readonly url: string; readonly registryId?: string }
+  | { readonly kind: 'folder'; readonly files: readonly PickedFile[] }
+  | { readonly kind: 'resume'; readonly key: string };
+
+export interface DownloadRequest {
+  /** Chosen by the page; `cancel(id)` stops the download (it can be resumed). */
+  readonly id: string;
+  readonly source: DownloadSource;
+  /** The weights are chosen for this device (WebGPU with shader-f16 gets half precision). */
+  readonly device: DeviceRequest;
+}
+
+export interface ModelCatalog {
+  readonly registry: readonly RegistryModel[];
+  readonly stored: readonly StoredModel[];
+  /** navigator.storage.estimate() of this origin. */
+  readonly usage: number | null;
+  readonly quota: number | null;
+}
+
+/** How the page learns that the worker cannot go on (GPU device lost): it restarts the worker. */
+export type FatalListener = (reason: string) => void;
+
 export interface ModelStatus {
+  readonly model: ModelRef;
+  /** The id transformers.js loads it by, also the tokenizer id that keys libraries for it. */
   readonly modelId: string;
+  readonly dtype: Dtype;
   readonly modelName: string;
   readonly parameters: number;
   /** The device the model actually runs on. */
@@ -37,6 +77,9 @@ export interface ModelStatus {
   readonly passages: number;
 }
 
+/** Which passages to search: the demo collection, or the user's own library (the ingest worker's). */
+export type SearchLibrary = 'demo' | 'mine';
+
 export interface LibrarySummary {
   readonly name: string;
   readonly passages: number;
@@ -51,6 +94,7 @@ export interface SearchRequest {
   /** Chosen by the page; `cancel(id)` stops this search. */
   readonly id: string;
   readonly query: string;
+  readonly library?: SearchLibrary;
   readonly settings?: SearchSettings;
 }
 
@@ -63,16 +107,22 @@ export interface SearchHit {
   readonly documentPath: string;
   readonly title: string;
   readonly text: string;
+  readonly page?: number;
+  readonly section?: string;
 }
 
 export interface SearchResponse {
   readonly query: string;
   readonly mode: RetrievalMode;
-  /** Set when BM25 answered because no model could: it is still loading, or none is loaded. */
-  readonly fallback?: 'model-loading' | 'no-model';
+  readonly library: SearchLibrary;
+  /** Set when BM25 answered because no model could: it is still loading, none is loaded, or the library is not yet
+   * keyed for the loaded model (re-keying). */
+  readonly fallback?: SearchFallback;
   readonly hits: readonly SearchHit[];
   readonly stats: SearchStats;
 }
+
+export type SearchFallback = 'model-loading' | 'no-model' | 'rekeying';
 
 /** Streamed while a search runs. */
 export type SearchProgress =
@@ -82,6 +132,7 @@ export type SearchProgress =
 export interface AnswerRequest {
   readonly id: string;
   readonly query: string;
+  readonly library?: SearchLibrary;
   readonly hits: readonly SearchHit[];
   /** Run the answer path with a model that cannot answer (tests). */
   readonly force?: boolean;
@@ -89,16 +140,27 @@ export interface AnswerRequest {
 }
 
 export interface ModelWorkerApi {
+  /** Holds the Web Lock `lockName` until the worker ends, however it ends: the page waits on the same lock to learn
+   * that the worker died. `onFatal` hears why, when the worker knows (GPU device lost). */
+  hold(lockName: string, onFatal: FatalListener): Promise<void>;
+  /** Drops the current model (searches fall back to BM25 meanwhile) and loads this one. */
   load(request: LoadRequest): Promise<ModelStatus>;
+  /** The registry, the cached models and the storage they use. */
+  models(): Promise<ModelCatalog>;
+  /** Downloads or copies a model into the cache; `onProgress` hears per-file and total bytes. */
+  download(request: DownloadRequest, onProgress?: (progress: DownloadProgress) => void): Promise<StoredModel>;
+  /** Removes a cached model (stopping its download first). */
+  deleteModel(key: string): Promise<void>;
   describeDemoLibrary(): Promise<LibrarySummary>;
-  /** Searches the demo library; `onProgress` (a Comlink proxy) receives candidates as found, then the ranking. */
+  /** Searches a library; `onProgress` (a Comlink proxy) receives candidates as found, then the ranking. */
   search(request: SearchRequest, onProgress?: (progress: SearchProgress) => void): Promise<SearchResponse>;
   answer(request: AnswerRequest, onToken?: (text: string) => void): Promise<AnswerOutcome>;
-  /** Stops the search or answer with this id (it rejects with an AbortError); unknown ids are ignored. */
+  /** Stops the search, answer or download with this id (it rejects); unknown ids are ignored. */
   cancel(id: string): void;
   /** The engine's live cache tensors and handles: 0 and 0 whenever nothing runs. */
   engineStats(): Promise<EngineStats>;
 }
 
 /** Errors that cross the worker boundary keep a stable code. */
-export type ModelWorkerErrorCode = 'WEBGPU_UNAVAILABLE' | 'MODEL_NOT_LOADED' | 'MODEL_LOAD_FAILED';
+export type ModelWorkerErrorCode =
+  'WEBGPU_UNAVAILABLE' | 'MODEL_NOT_LOADED' | 'MODEL_LOAD_FAILED' | 'UNKNOWN_MODEL' | 'WORKER_DIED';

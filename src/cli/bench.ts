@@ -1,7 +1,8 @@
-// `npm run bench [-- --json] [-- --only=model,index,ingest]`: benchmarks, one section per concern, each figure next
+// `npm run bench [-- --json] [-- --only=model,index,ingest,search,download]`: benchmarks, one section per concern, each figure next
 // to a baseline measured in the same run (the machines are shared and noisy: compare ratios, not absolute times).
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { UsageError } from './args';
+import { benchDownload } from './bench/download-bench';
 import { benchIndex } from './bench/index-bench';
 import { benchIngest } from './bench/ingest-bench';
 import { benchModel } from './bench/model';
@@ -14,6 +15,7 @@ const SECTIONS: Record<string, () => Promise<Record<string, unknown>>> = {
   index: () => benchIndex(ROOT),
   ingest: () => benchIngest(ROOT),
   search: () => benchSearch(ROOT),
+  download: () => benchDownload(),
 };
 
 /** `self-retrieval bench [--json] [--only=a,b]`. */

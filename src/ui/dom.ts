@@ -1,4 +1,5 @@
 // Small DOM helpers shared by the page's panels: find an element the HTML must have, build elements, format sizes.
+export { formatBytes } from '../core/format';
 
 export function element<T extends HTMLElement>(id: string): T {
   const el = document.getElementById(id);
@@ -20,18 +21,6 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   if (dataset) Object.assign(el.dataset, dataset);
   for (const child of children) if (child) el.append(child);
   return el;
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }
 
 export function formatDuration(ms: number): string {

@@ -23,7 +23,9 @@ const STATUS_LABEL: Record<DocumentRecord['status'], string> = {
   duplicate: 'Duplicate',
 };
 
-export function mountLibraryPanel(modelId: string): void {
+/** Mounts the panel. The returned function (re)opens the library for a model: the tokenizer choice the model worker
+ * uses, so a new model re-keys the library (with progress) before self mode is offered over it. */
+export function mountLibraryPanel(): (modelId: string) => Promise<void> {
   const worker = Comlink.wrap<LibraryWorkerApi>(
     new Worker(new URL('../../workers/ingest.worker.ts', import.meta.url), { type: 'module', name: 'ingest' }),
   );
@@ -269,10 +271,23 @@ export function mountLibraryPanel(modelId: string): void {
     }, fail);
   });
 
-  say('Opening your library…', 'busy');
-  void worker.open(modelId, Comlink.proxy(onEvent)).then(async (view) => {
-    say(view.queued ? 'Resuming where the last visit stopped…' : 'Library ready.');
-    await render(view);
-    element('your-library').dataset['state'] = 'ready';
-  }, fail);
+  let openedFor: string | undefined;
+  return async (modelId) => {
+    if (openedFor === modelId) return;
+    openedFor = modelId;
+    const panel = element('your-library');
+    panel.dataset['state'] = 'opening';
+    say('Opening your library…', 'busy');
+    try {
+      const view = await worker.open(modelId, Comlink.proxy(onEvent));
+      say(view.queued ? 'Resuming where the last visit stopped…' : 'Library ready.');
+      await render(view);
+      panel.dataset['state'] = 'ready';
+      panel.dataset['modelId'] = view.modelId;
+      // Files left queued by the last visit (a closed tab or a crash mid-ingest): the run goes on from them.
+      panel.dataset['queuedAtOpen'] = String(view.queued);
+    } catch (error) {
+      fail(error);
+    }
+  };
 }

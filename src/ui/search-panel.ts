@@ -1,10 +1,9 @@
 // The search panel: a view over the model worker's search and answer. Results are exact passages of the demo
 // library, shown as text (document text is untrusted: never inserted as HTML), with every score on hand. Candidates
 // are counted as the decode finds them, then the ranking replaces them; a search can be stopped at any point.
-import type * as Comlink from 'comlink';
 import { proxy } from 'comlink';
 import type { RetrievalMode } from '../core/self-retriever';
-import type { ModelWorkerApi, SearchHit, SearchProgress, SearchResponse } from '../../workers/protocol';
+import type { ModelWorkerApi, SearchHit, SearchLibrary, SearchProgress, SearchResponse } from '../../workers/protocol';
 import { element, errorText, h } from './dom';
 
 const SCORE_NAMES = ['fused', 'title', 'path', 'assessment', 'prior', 'lexical'] as const;
@@ -40,13 +39,11 @@ function renderHit(hit: SearchHit): HTMLLIElement {
 }
 
 /** Mounts the panel; `modelReady` resolves once the current model load has settled. Returns "search for this". */
-export function mountSearchPanel(
-  worker: Comlink.Remote<ModelWorkerApi>,
-  modelReady: () => Promise<unknown>,
-): (query: string) => void {
+export function mountSearchPanel(worker: ModelWorkerApi, modelReady: () => Promise<unknown>): (query: string) => void {
   const form = element<HTMLFormElement>('search-form');
   const queryEl = element<HTMLInputElement>('query');
   const modeEl = element<HTMLSelectElement>('mode');
+  const libraryEl = element<HTMLSelectElement>('search-library');
   const stopEl = element<HTMLButtonElement>('stop-search');
   const statusEl = element<HTMLParagraphElement>('search-status');
   const resultsEl = element<HTMLOListElement>('results');
@@ -71,9 +68,10 @@ export function mountSearchPanel(
     delete answerEl.dataset['state'];
     let candidates = 0;
     const mode = modeEl.value as RetrievalMode;
+    const library = libraryEl.value as SearchLibrary;
     const run = () =>
       worker.search(
-        { id, query, settings: { mode } },
+        { id, query, library, settings: { mode } },
         proxy((progress: SearchProgress) => {
           if (current !== id || progress.type !== 'candidate') return;
           candidates++;
@@ -92,7 +90,7 @@ export function mountSearchPanel(
         if (current !== id) return;
         show(response);
       }
-      if (response.mode !== 'lexical' && response.hits.length > 0) await answer(id, query, response.hits);
+      if (response.mode !== 'lexical' && response.hits.length > 0) await answer(id, query, library, response.hits);
     } catch (error) {
       if (current !== id) return;
       const aborted = (error as { name?: string }).name === 'AbortError';
@@ -115,23 +113,26 @@ export function mountSearchPanel(
         ? ' — keyword matches while the model loads; its own results will replace them'
         : response.fallback === 'no-model'
           ? ' — keyword matches: no model is loaded'
-          : '';
+          : response.fallback === 'rekeying'
+            ? ' — keyword matches: your library is being indexed for the loaded model'
+            : '';
     statusEl.textContent =
       `${response.hits.length} passages (${response.mode} mode) in ${Math.round(stats.millis)} ms` +
       (stats.forwardPasses ? ` — ${stats.forwardPasses} forward passes, ${stats.assessed} self-assessed` : '') +
       fallback;
     statusEl.dataset['state'] = response.fallback === 'model-loading' ? 'interim' : 'done';
     statusEl.dataset['mode'] = response.mode;
+    statusEl.dataset['library'] = response.library;
     if (response.fallback) statusEl.dataset['fallback'] = response.fallback;
     else delete statusEl.dataset['fallback'];
   }
 
-  async function answer(id: string, query: string, hits: readonly SearchHit[]): Promise<void> {
+  async function answer(id: string, query: string, library: SearchLibrary, hits: readonly SearchHit[]): Promise<void> {
     answerEl.dataset['state'] = 'writing';
     const text = h('p', { className: 'answer-text' });
     answerEl.replaceChildren(h('h3', {}, 'Answer'), text);
     const outcome = await worker.answer(
-      { id, query, hits },
+      { id, query, library, hits },
       proxy((delta: string) => text.append(delta)),
     );
     if (!outcome.available) {

@@ -9,7 +9,7 @@ import {
   type PreTrainedModel,
   type PreTrainedTokenizer,
 } from '@huggingface/transformers';
-import type { Dtype } from '../../core/model-card';
+import { parseModelCard, type Dtype, type ModelCard } from '../../core/model-card';
 
 export type Device = 'webgpu' | 'wasm' | 'cpu';
 
@@ -18,6 +18,15 @@ export interface OfflineSources {
   readonly modelRoot: string;
   /** URL prefix of the ONNX Runtime wasm files served from our own origin (browser only). */
   readonly ortRoot?: string;
+  /** Files of cached models (model-store.ts), read for model ids under `store/` instead of fetching them. */
+  readonly stored?: (key: string, path: string) => Promise<Blob | undefined>;
+}
+
+/** Model ids `store/<key>` name models in the model cache rather than folders under the model root. */
+export const STORE_PREFIX = 'store/';
+
+export function storedModelId(key: string): string {
+  return `${STORE_PREFIX}${key}`;
 }
 
 /** Load models only from our own origin or disk: no hub, no CDN, no browser cache of model files here
@@ -27,6 +36,23 @@ export function configureOffline(sources: OfflineSources): void {
   env.allowLocalModels = true;
   env.localModelPath = sources.modelRoot;
   env.useBrowserCache = false;
+  const { stored } = sources;
+  if (stored) {
+    // transformers.js reads `<modelRoot>store/<key>/<path>` through env.fetch: answer from the cache, and 404 for
+    // a file the model does not have (so optional files stay optional, and nothing reaches the network).
+    const prefix = `${sources.modelRoot}${STORE_PREFIX}`;
+    env.fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+      if (!url.startsWith(prefix)) return fetch(input, init);
+      const rest = url.slice(prefix.length);
+      const slash = rest.indexOf('/');
+      const blob =
+        slash > 0 ? await stored(rest.slice(0, slash), decodeURIComponent(rest.slice(slash + 1))) : undefined;
+      return blob
+        ? new Response(blob, { headers: { 'content-length': String(blob.size) } })
+        : new Response(null, { status: 404 });
+    };
+  }
   const wasm = env.backends.onnx.wasm;
   if (sources.ortRoot && wasm) {
     wasm.wasmPaths = {
@@ -34,6 +60,20 @@ export function configureOffline(sources: OfflineSources): void {
       wasm: `${sources.ortRoot}ort-wasm-simd-threaded.asyncify.wasm`,
     };
   }
+}
+
+/** A model's card, read as transformers.js reads its other files (so cached models answer from the cache). */
+export async function fetchModelCard(modelRoot: string, id: string): Promise<ModelCard> {
+  const url = `${modelRoot}${id}/model-card.json`;
+  const response = await (env.fetch as (url: string) => Promise<Response>)(url);
+  if (!response.ok) throw new Error(`model card of "${id}" not found (HTTP ${response.status})`);
+  return parseModelCard(await response.json());
+}
+
+/** ONNX Runtime's WebGPU device once a model runs on WebGPU (to watch for its loss), else undefined. */
+export async function webgpuDevice(): Promise<unknown> {
+  const webgpu = (env.backends.onnx as { webgpu?: { device?: unknown } }).webgpu;
+  return Promise.resolve(webgpu?.device).catch(() => undefined);
 }
 
 export interface CausalLM {

@@ -117,6 +117,11 @@ export class TransformersLM implements LanguageModel {
     return { liveTensors: this.live, liveHandles: this.handles, forwardPasses: this.passes };
   }
 
+  /** Releases the model's sessions (GPU memory on WebGPU); the model cannot run after this. */
+  async dispose(): Promise<void> {
+    await this.causal.model.dispose();
+  }
+
   async prefill(tokens: readonly number[]): Promise<NextTokenBatch> {
     if (tokens.length === 0) throw new Error('prefill needs at least one token');
     const n = tokens.length;
@@ -220,7 +225,7 @@ export class TransformersLM implements LanguageModel {
         int64Tensor(positions, [b, t]),
         past,
       );
-      this.dispose(block);
+      this.disposeBlock(block);
       const data = floatData(logits);
       const width = logits.dims[2]!;
       rows.forEach((i, r) => {
@@ -246,7 +251,7 @@ export class TransformersLM implements LanguageModel {
     const h = this.own(handle);
     h.released = true;
     this.handles--;
-    if (--h.block.refs === 0) this.dispose(h.block);
+    if (--h.block.refs === 0) this.disposeBlock(h.block);
   }
 
   private handle(block: CacheBlock, row: number, length: number, next: Float32Array): Handle {
@@ -260,7 +265,7 @@ export class TransformersLM implements LanguageModel {
     return handle;
   }
 
-  private dispose(block: CacheBlock): void {
+  private disposeBlock(block: CacheBlock): void {
     for (const tensor of block.tensors.values()) tensor.dispose();
     this.live -= block.tensors.size;
     block.cpu = undefined;
