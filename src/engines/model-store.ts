@@ -7,7 +7,6 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { CodedError } from '../core/errors';
 import { formatBytes } from '../core/format';
-import type { Dtype, ModelCard } from '../core/model-card';
 import type { DownloadPlan, PlannedFile } from './model-sources';
 
 export type ModelStoreErrorCode =
@@ -24,24 +23,16 @@ export type ModelStoreErrorCode =
 
 export class ModelStoreError extends CodedError<ModelStoreErrorCode> {}
 
-export interface StoredFile {
-  readonly path: string;
-  readonly url?: string;
-  readonly size?: number;
-  readonly sha256?: string;
+/** A planned file as the cache holds it: its source, and how far it got. */
+export interface StoredFile extends Omit<PlannedFile, 'blob'> {
   /** Bytes on disk. */
   readonly stored: number;
   /** Complete, and its size and checksum (when known) were checked. */
   readonly verified: boolean;
 }
 
-export interface StoredModel {
-  readonly key: string;
-  readonly name: string;
-  readonly registryId?: string;
-  readonly origin: string;
-  readonly dtype: Dtype;
-  readonly card: ModelCard;
+/** A model in the cache: its download plan, kept as its manifest, with each file's progress. */
+export interface StoredModel extends Omit<DownloadPlan, 'files'> {
   readonly files: readonly StoredFile[];
   /** Every file verified: the model can be loaded, with the network off too. */
   readonly complete: boolean;
