@@ -49,7 +49,7 @@ import type {
   SearchResponse,
 } from './protocol';
 import { MODEL_ROOT, modelStore } from './model-files';
-import { openUserLibrary, type UserLibrary } from './user-library';
+import { openUserLibrary, searchHit, type UserLibrary } from './user-library';
 
 class ModelWorkerError extends CodedError<ModelWorkerErrorCode> {}
 
@@ -305,18 +305,7 @@ async function target(library: SearchLibrary): Promise<{
   const noModel: SearchFallback = loading ? 'model-loading' : 'no-model';
   if (library === 'demo') {
     const passages = loaded ? loaded.library.passages : (await openDemo()).library.passages;
-    const hit = (p: Pick<RankedPassage, 'entry' | 'rank' | 'scores'>): SearchHit => {
-      const passage = passages[p.entry]!;
-      return {
-        entry: p.entry,
-        rank: p.rank,
-        scores: p.scores,
-        passageId: passage.id,
-        documentPath: passage.documentPath,
-        title: passage.title,
-        text: passage.text,
-      };
-    };
+    const hit = (p: Pick<RankedPassage, 'entry' | 'rank' | 'scores'>) => searchHit(p, passages[p.entry]!);
     if (loaded) return { retriever: loaded.retriever, hit };
     return { retriever: (await openDemo()).retriever, hit, fallback: noModel };
   }

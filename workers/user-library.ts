@@ -17,6 +17,24 @@ export interface UserLibrary {
   stale(): Promise<boolean>;
 }
 
+/** A ranked passage as the page shows it, from the stored passage behind its entry (demo or user library). */
+export function searchHit(
+  p: Pick<RankedPassage, 'entry' | 'rank' | 'scores'>,
+  passage: Pick<PassageRecord, 'id' | 'documentPath' | 'title' | 'text' | 'page' | 'section'>,
+): SearchHit {
+  return {
+    entry: p.entry,
+    rank: p.rank,
+    scores: p.scores,
+    passageId: passage.id,
+    documentPath: passage.documentPath,
+    title: passage.title,
+    text: passage.text,
+    ...(passage.page !== undefined ? { page: passage.page } : {}),
+    ...(passage.section !== undefined ? { section: passage.section } : {}),
+  };
+}
+
 /** Opens the library for BM25 only: no keys are read. */
 const NO_MODEL: PassageKeyer = {
   tokenizer: { id: '', vocabSize: 0, eosTokenId: 0 },
@@ -42,20 +60,7 @@ export async function openUserLibrary(model?: {
   return {
     keyed,
     retriever: retriever as SelfRetriever<unknown>,
-    hit(p) {
-      const record = passage(p.entry);
-      return {
-        entry: p.entry,
-        rank: p.rank,
-        scores: p.scores,
-        passageId: record.id,
-        documentPath: record.documentPath,
-        title: record.title,
-        text: record.text,
-        ...(record.page !== undefined ? { page: record.page } : {}),
-        ...(record.section !== undefined ? { section: record.section } : {}),
-      };
-    },
+    hit: (p) => searchHit(p, passage(p.entry)),
     async stale() {
       const manifest = await (db ?? store).get('meta', 'manifest');
       return (manifest?.generation ?? 0) !== generation;
