@@ -3,7 +3,8 @@
 import { defineConfig } from '@playwright/test';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const PORT = 4173;
+/** `PW_PORT` lets several checkouts run their suites side by side. */
+const PORT = Number(process.env['PW_PORT'] ?? 4173);
 /** Flags that keep Chromium off the network it cannot reach here and quiet at start. */
 const COMMON_FLAGS = [
   '--headless=new',
