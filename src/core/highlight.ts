@@ -1,0 +1,41 @@
+// Where a query's words occur in a passage, as character ranges: the view marks them with text nodes (document text
+// is untrusted and never becomes HTML). Pure, so the app, the widget and the tests share one matcher.
+
+/** Words too common to be worth marking (they would light up every passage). */
+const STOPWORDS = new Set(
+  (
+    'a an and are as at be by can do does for from has have how i in is it its of on or that the this to was ' +
+    'what when where which who why will with'
+  ).split(' '),
+);
+
+/** Letters and digits in any script: what a query word is made of. */
+const WORD = /[\p{L}\p{N}]+/gu;
+
+/** The distinct words of a query worth marking, lower-cased, longest first (so "flows" wins over "flow"). */
+export function queryTerms(query: string): string[] {
+  const terms = new Set<string>();
+  for (const [word] of query.normalize('NFC').toLocaleLowerCase().matchAll(WORD)) {
+    if (word.length > 1 && !STOPWORDS.has(word)) terms.add(word);
+  }
+  return [...terms].sort((a, b) => b.length - a.length);
+}
+
+/** A crude stem: a word matches a query term when both share the term's stem as a word prefix ("flow" marks
+ * "flows" and "flowing"; "pressures" marks "pressure"). */
+function stem(term: string): string {
+  const stripped = term.replace(/(?:ing|ed|es|s)$/u, '');
+  return stripped.length >= 3 ? stripped : term;
+}
+
+/** Sorted, non-overlapping [start, end) ranges of the words in `text` that match a query term. */
+export function highlightRanges(text: string, query: string): Array<readonly [number, number]> {
+  const stems = queryTerms(query).map(stem);
+  if (stems.length === 0) return [];
+  const ranges: Array<readonly [number, number]> = [];
+  for (const match of text.matchAll(WORD)) {
+    const word = match[0].toLocaleLowerCase();
+    if (stems.some((s) => word.startsWith(s))) ranges.push([match.index, match.index + match[0].length]);
+  }
+  return ranges;
+}
