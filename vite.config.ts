@@ -20,10 +20,12 @@ const DEPENDENCIES = Object.keys(
   ).dependencies,
 );
 
-/** Cross-origin isolation lets ONNX Runtime use wasm threads (SharedArrayBuffer). */
-const isolationHeaders = {
+/** Cross-origin isolation lets ONNX Runtime use wasm threads (SharedArrayBuffer). The script policy is the one the
+ * app promises to work under (no inline scripts, no eval; wasm compiles): the workers get it from this header. */
+const appHeaders = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Content-Security-Policy': "script-src 'self' 'wasm-unsafe-eval'",
 };
 
 function ortRuntime(): Plugin {
@@ -71,8 +73,8 @@ export default defineConfig(({ mode }) => {
     // (decode-named-character-reference's browser build decodes entities with document.createElement).
     resolve: { conditions: ['worker', ...defaultClientConditions] },
     worker: { format: 'es' },
-    server: { headers: isolationHeaders },
-    preview: { headers: isolationHeaders },
+    server: { headers: appHeaders },
+    preview: { headers: appHeaders },
     build: { outDir: 'dist/app', target: 'es2022', chunkSizeWarningLimit: 1024 },
   };
 });

@@ -63,3 +63,36 @@ export function makeBadFolder(): string {
   write(root, 'copy-of-good.md', '# Good\n\nThis file is fine and must be internalized.\n');
   return root;
 }
+
+/** Each payload sets window.__xss if it ever runs. */
+const XSS = {
+  script: '<script>window.__xss = "script"</script>',
+  img: '<img src="x" onerror="window.__xss = \'img\'">',
+  link: '<a href="javascript:window.__xss=\'link\'">click me</a>',
+  css: '<style>body { display: none !important; background: url("javascript:window.__xss=1") }</style>',
+  attr: '" onmouseover="window.__xss=\'attr\'" data-x="',
+};
+
+/**
+ * The XSS corpus: documents (and a file name) whose text is markup and script, in each format that keeps such text
+ * visible. Every one mentions "zanzibar" so one keyword search finds them all.
+ */
+export function makeXssFolder(): string {
+  const root = join(mkdtempSync(join(tmpdir(), 'sr-e2e-')), 'xss');
+  const all = Object.values(XSS).join('\n');
+  write(root, 'payloads.txt', `Zanzibar payloads in plain text\n\nzanzibar ${all}\nend of zanzibar payloads.\n`);
+  write(
+    root,
+    'payloads.md',
+    `# Zanzibar markdown\n\nzanzibar [click](javascript:window.__xss='md') and raw HTML:\n\n${all}\n\n` +
+      '`<script>window.__xss="code"</script>` zanzibar again.\n',
+  );
+  write(
+    root,
+    'payloads.html',
+    `<html><head><title>Zanzibar &lt;script&gt;window.__xss=1&lt;/script&gt;</title>${XSS.css}</head><body>` +
+      `<p>zanzibar &lt;img src=x onerror="window.__xss='entity'"&gt; ${XSS.link}</p>${XSS.script}</body></html>`,
+  );
+  write(root, `${XSS.img.replaceAll('/', '')}.txt`, `zanzibar in a file named like markup.\n`);
+  return root;
+}

@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, expect, test, type Page } from '@playwright/test';
+import { waitIdle } from './app-page';
 import { makeBadFolder, makeLibraryFolder } from './library-folders';
 
 test.describe.configure({ timeout: 600_000 });
@@ -12,14 +13,6 @@ test.describe.configure({ timeout: 600_000 });
 async function openApp(page: Page): Promise<void> {
   await page.goto('/');
   await expect(page.getByTestId('your-library')).toHaveAttribute('data-state', 'ready', { timeout: 120_000 });
-}
-
-/** Waits until nothing is queued or being internalized, and `documents` documents are listed. */
-async function waitIdle(page: Page, documents: number): Promise<void> {
-  const summary = page.getByTestId('library-summary');
-  await expect(summary).toHaveAttribute('data-documents', String(documents), { timeout: 300_000 });
-  await expect(summary).toHaveAttribute('data-queued', '0', { timeout: 300_000 });
-  await expect(page.getByTestId('ingest-progress')).toBeHidden({ timeout: 300_000 });
 }
 
 async function checkIndex(page: Page) {

@@ -4,6 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  answerSegments,
   citationMarkers,
   formatSources,
   generateAnswer,
@@ -316,5 +317,22 @@ describe('generateAnswer', () => {
       ),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('answerSegments', () => {
+  it('cuts the answer at the markers it cites, and gives the text back whole', () => {
+    const text = 'Lift grows with speed [1], unlike drag [2][1]; see [7].';
+    const segments = answerSegments(text, [
+      { marker: 1, entry: 40 },
+      { marker: 2, entry: 12 },
+    ]);
+    expect(segments.map((s) => s.text).join('')).toBe(text);
+    expect(segments.filter((s) => 'entry' in s)).toEqual([
+      { text: '[1]', entry: 40 },
+      { text: '[2]', entry: 12 },
+      { text: '[1]', entry: 40 },
+    ]);
+    expect(answerSegments('no citations', [])).toEqual([{ text: 'no citations' }]);
   });
 });

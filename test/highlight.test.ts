@@ -21,6 +21,11 @@ describe('highlightRanges', () => {
     expect(highlightRanges('anything', '  ? ')).toEqual([]);
   });
 
+  it('never cuts a stem so short that it marks unrelated words', () => {
+    expect(marked('a specific speed of the speeds', 'high speed')).toEqual(['speed', 'speeds']);
+    expect(marked('heat heated heating', 'heated')).toEqual(['heat', 'heated', 'heating']);
+  });
+
   it('matches words in any script', () => {
     expect(marked('Die Strömung über Flügel', 'strömung')).toEqual(['Strömung']);
   });

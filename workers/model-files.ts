@@ -10,6 +10,8 @@ export const modelStore = ModelStore.open();
 
 configureOffline({
   modelRoot: MODEL_ROOT,
-  ortRoot: `${BASE}ort/`,
+  // Absolute: ONNX Runtime copies a runtime it cannot place on this origin into a blob: URL, which the app's
+  // script policy ('self' only) refuses.
+  ortRoot: new URL(`${BASE}ort/`, self.location.href).href,
   stored: async (key, path) => (await modelStore).read(key, path),
 });

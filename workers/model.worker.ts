@@ -37,6 +37,7 @@ import { cranfieldLibrary, cranfieldQueries, cranfieldStored } from '../src/inge
 import type { PassageKeyer } from '../src/store/library';
 import type {
   DeviceRequest,
+  DocumentText,
   LibrarySummary,
   LoadRequest,
   ModelStatus,
@@ -128,6 +129,8 @@ interface Loaded {
 interface Demo {
   readonly source: string;
   readonly library: Pick<LoadedLibrary, 'passages' | 'lexical'>;
+  /** Each record's text by path: a Cranfield document is its one record. */
+  readonly sources: ReadonlyMap<string, DocumentText>;
   readonly retriever: SelfRetriever<unknown>;
 }
 
@@ -136,13 +139,18 @@ let demo: Promise<Demo> | undefined;
 function openDemo(): Promise<Demo> {
   demo ??= (async () => {
     const source = await fetchDemo('cran.all.1400');
-    const { passages } = cranfieldStored(source);
+    const { passages, sources } = cranfieldStored(source);
     const lexical = LexicalIndex.empty();
     lexical.add(passages.map((p, entry) => ({ entry, title: p.title, text: p.text })));
     // No model yet, so no corpus keys: an empty prefix index, and the retriever runs in lexical mode only.
     const index = CorpusIndex.build([], { endToken: 0 });
     const retriever = new SelfRetriever({ index, lexical, passage: (entry) => passages[entry]! });
-    return { source, library: { passages, lexical }, retriever: retriever as SelfRetriever<unknown> };
+    return {
+      source,
+      library: { passages, lexical },
+      sources: new Map(sources.map((s) => [s.path, s])),
+      retriever: retriever as SelfRetriever<unknown>,
+    };
   })();
   return demo;
 }
@@ -413,6 +421,11 @@ const api: ModelWorkerApi = {
         .slice(0, 4)
         .map((q) => q.text),
     };
+  },
+
+  async documentText(library, path) {
+    if (library === 'demo') return (await openDemo()).sources.get(path) ?? null;
+    return (await (userLibrary ??= openUserLibrary(loaded))).documentText(path);
   },
 
   async search({ id, query, library = 'demo', settings }, onProgress?: (progress: SearchProgress) => void) {

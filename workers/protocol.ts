@@ -7,6 +7,7 @@ import type {
   SearchOptions,
   SearchStats,
 } from '../src/core/self-retriever';
+import type { BundleSource } from '../src/core/library-bundle';
 import type { Dtype } from '../src/core/model-card';
 import type { PickedFile } from '../src/engines/model-sources';
 import type { DownloadProgress, StoredModel } from '../src/engines/model-store';
@@ -87,6 +88,9 @@ export interface LibrarySummary {
   readonly exampleQueries: readonly string[];
 }
 
+/** A document's parsed text, with its section starts and page starts. */
+export type DocumentText = BundleSource;
+
 /** Search settings a page may change; the rest are the retriever's defaults. */
 export type SearchSettings = Partial<Omit<SearchOptions, 'signal' | 'onEvent'>>;
 
@@ -107,6 +111,9 @@ export interface SearchHit {
   readonly documentPath: string;
   readonly title: string;
   readonly text: string;
+  /** Where the passage sits in its document's text (`documentText`): "open in document" marks it there. */
+  readonly start: number;
+  readonly end: number;
   readonly page?: number;
   readonly section?: string;
 }
@@ -152,6 +159,8 @@ export interface ModelWorkerApi {
   /** Removes a cached model (stopping its download first). */
   deleteModel(key: string): Promise<void>;
   describeDemoLibrary(): Promise<LibrarySummary>;
+  /** A document's full parsed text (the one its passages' offsets point into), or null if it is gone. */
+  documentText(library: SearchLibrary, path: string): Promise<DocumentText | null>;
   /** Searches a library; `onProgress` (a Comlink proxy) receives candidates as found, then the ranking. */
   search(request: SearchRequest, onProgress?: (progress: SearchProgress) => void): Promise<SearchResponse>;
   answer(request: AnswerRequest, onToken?: (text: string) => void): Promise<AnswerOutcome>;

@@ -6,13 +6,15 @@ import type { RankedPassage, RetrievalModel } from '../src/core/self-retriever';
 import { SelfRetriever } from '../src/core/self-retriever';
 import { Library, type PassageKeyer } from '../src/store/library';
 import { openLibraryDb, type LibraryDb, type PassageRecord } from '../src/store/schema';
-import type { SearchHit } from './protocol';
+import type { DocumentText, SearchHit } from './protocol';
 
 export interface UserLibrary {
   /** Keyed for the loaded model: self and hybrid modes are offered. */
   readonly keyed: boolean;
   readonly retriever: SelfRetriever<unknown>;
   hit(p: Pick<RankedPassage, 'entry' | 'rank' | 'scores'>): SearchHit;
+  /** A document's parsed text, for "open in document". */
+  documentText(path: string): Promise<DocumentText | null>;
   /** Another commit (an ingest, a removal, a re-key) happened since this was opened. */
   stale(): Promise<boolean>;
 }
@@ -20,7 +22,7 @@ export interface UserLibrary {
 /** A ranked passage as the page shows it, from the stored passage behind its entry (demo or user library). */
 export function searchHit(
   p: Pick<RankedPassage, 'entry' | 'rank' | 'scores'>,
-  passage: Pick<PassageRecord, 'id' | 'documentPath' | 'title' | 'text' | 'page' | 'section'>,
+  passage: Pick<PassageRecord, 'id' | 'documentPath' | 'title' | 'text' | 'start' | 'end' | 'page' | 'section'>,
 ): SearchHit {
   return {
     entry: p.entry,
@@ -30,6 +32,8 @@ export function searchHit(
     documentPath: passage.documentPath,
     title: passage.title,
     text: passage.text,
+    start: passage.start,
+    end: passage.end,
     ...(passage.page !== undefined ? { page: passage.page } : {}),
     ...(passage.section !== undefined ? { section: passage.section } : {}),
   };
@@ -61,6 +65,7 @@ export async function openUserLibrary(model?: {
     keyed,
     retriever: retriever as SelfRetriever<unknown>,
     hit: (p) => searchHit(p, passage(p.entry)),
+    documentText: async (path) => (await (db ?? store).get('sources', path)) ?? null,
     async stale() {
       const manifest = await (db ?? store).get('meta', 'manifest');
       return (manifest?.generation ?? 0) !== generation;

@@ -247,3 +247,23 @@ export function formatSources(sources: readonly AnswerSource[], maxWords: number
     })
     .join('\n\n');
 }
+
+/** A piece of an answer as a view shows it: plain text, or a citation marker linked to the passage it cites. */
+export type AnswerSegment = { readonly text: string } | { readonly text: string; readonly entry: number };
+
+/** Cuts an answer's text at its citation markers (`[n]` of `citations`), so a view can make each one a link to its
+ * passage; markers that cite nothing stay text. Concatenating the segments' text gives `text` back. */
+export function answerSegments(text: string, citations: readonly Citation[]): AnswerSegment[] {
+  const byMarker = new Map(citations.map((c) => [c.marker, c.entry]));
+  const segments: AnswerSegment[] = [];
+  let at = 0;
+  for (const match of text.matchAll(/\[(\d+)\]/g)) {
+    const entry = byMarker.get(Number(match[1]));
+    if (entry === undefined) continue;
+    if (match.index > at) segments.push({ text: text.slice(at, match.index) });
+    segments.push({ text: match[0], entry });
+    at = match.index + match[0].length;
+  }
+  if (at < text.length) segments.push({ text: text.slice(at) });
+  return segments;
+}

@@ -21,11 +21,21 @@ export function queryTerms(query: string): string[] {
   return [...terms].sort((a, b) => b.length - a.length);
 }
 
-/** A crude stem: a word matches a query term when both share the term's stem as a word prefix ("flow" marks
- * "flows" and "flowing"; "pressures" marks "pressure"). */
+/** Endings stripped to find a term's stem, each with the shortest stem it may leave ("speed" keeps its "ed"). */
+const ENDINGS: ReadonlyArray<readonly [string, number]> = [
+  ['ing', 4],
+  ['ed', 4],
+  ['es', 4],
+  ['s', 3],
+];
+
+/** A crude stem: a word matches a query term when it starts with the term's stem ("flow" marks "flows" and
+ * "flowing"; "pressures" marks "pressure"). Good enough to show why a passage matched; not used for ranking. */
 function stem(term: string): string {
-  const stripped = term.replace(/(?:ing|ed|es|s)$/u, '');
-  return stripped.length >= 3 ? stripped : term;
+  for (const [ending, shortest] of ENDINGS) {
+    if (term.endsWith(ending) && term.length - ending.length >= shortest) return term.slice(0, -ending.length);
+  }
+  return term;
 }
 
 /** Sorted, non-overlapping [start, end) ranges of the words in `text` that match a query term. */

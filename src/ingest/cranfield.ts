@@ -99,7 +99,9 @@ export function splitPositions(split: CranfieldSplit): number[] {
 
 /** The collection as stored, before any model keys it: document `cranfield/<id>` holds passage `<id>`. Document
  * hashes are left empty: a record is not a file (the library's content fingerprint is the passages' ids). */
-export function cranfieldStored(source: string): Omit<LibraryContent, 'tokenizer' | 'keys'> {
+export function cranfieldStored(
+  source: string,
+): Omit<LibraryContent, 'tokenizer' | 'keys'> & Required<Pick<LibraryContent, 'sources'>> {
   const passages = cranfieldPassages(source);
   const ingestedAt = new Date().toISOString();
   const bundlePassages: BundlePassage[] = passages.map((p) => ({

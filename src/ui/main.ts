@@ -6,10 +6,13 @@ import { mountLibraryPanel } from './library-panel';
 import { ModelClient } from './model-client';
 import { mountModelPanel } from './model-panel';
 import { mountSearchPanel } from './search-panel';
+import { mountThemeChoice } from './theme';
 
 const DEMO: ModelRef = { kind: 'builtin', id: 'cranfield-tiny' };
 /** The model loaded last, loaded again on the next visit (from the model cache: offline too). */
 const LAST_MODEL = 'self-retrieval-model';
+
+mountThemeChoice();
 
 const client = new ModelClient(
   () => new Worker(new URL('../../workers/model.worker.ts', import.meta.url), { type: 'module', name: 'model' }),

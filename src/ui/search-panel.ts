@@ -2,9 +2,12 @@
 // library, shown as text (document text is untrusted: never inserted as HTML), with every score on hand. Candidates
 // are counted as the decode finds them, then the ranking replaces them; a search can be stopped at any point.
 import { proxy } from 'comlink';
+import { answerSegments, type Citation } from '../core/answer';
 import type { RetrievalMode } from '../core/self-retriever';
 import type { ModelWorkerApi, SearchHit, SearchLibrary, SearchProgress, SearchResponse } from '../../workers/protocol';
+import { mountDocumentView, hitLocation } from './document-view';
 import { element, errorText, h } from './dom';
+import { highlightQuery } from './highlight';
 
 const SCORE_NAMES = ['fused', 'title', 'path', 'assessment', 'prior', 'lexical'] as const;
 
@@ -12,7 +15,9 @@ function score(value: number | null): string {
   return value === null ? '–' : Math.abs(value) >= 0.01 || value === 0 ? value.toFixed(3) : value.toExponential(2);
 }
 
-function renderHit(hit: SearchHit): HTMLLIElement {
+/** A result: title, where it is, the exact passage with the query's words marked, "open in document", and the
+ * scores on demand. `id` lets an answer's citation link to it. */
+function renderHit(hit: SearchHit, query: string, open: (hit: SearchHit) => void): HTMLLIElement {
   const dataset: Record<string, string> = {
     entry: String(hit.entry),
     passageId: hit.passageId,
@@ -28,14 +33,54 @@ function renderHit(hit: SearchHit): HTMLLIElement {
     h('summary', {}, `Scores (fused ${score(hit.scores.fused)})`),
     h('dl', {}, ...SCORE_NAMES.flatMap((name) => [h('dt', {}, name), h('dd', {}, score(hit.scores[name]))])),
   );
+  const passage = h('p', { className: 'passage' });
+  passage.append(highlightQuery(document, hit.text, query));
+  const openButton = h(
+    'button',
+    { type: 'button', className: 'link', dataset: { testid: 'open-document' } },
+    'Open in document',
+  );
+  openButton.addEventListener('click', () => open(hit));
   return h(
     'li',
-    { dataset },
+    { id: `hit-${hit.entry}`, tabIndex: -1, dataset },
     h('h3', { className: 'title' }, hit.title || '(untitled)'),
-    h('p', { className: 'path' }, hit.documentPath),
-    h('p', { className: 'passage' }, hit.text),
-    details,
+    h('p', { className: 'path' }, hitLocation(hit)),
+    passage,
+    h('div', { className: 'hit-actions' }, openButton, details),
   );
+}
+
+/** A candidate the decode just reached, shown until the ranking replaces the list. */
+function renderCandidate(hit: SearchHit): HTMLLIElement {
+  return h(
+    'li',
+    { dataset: { entry: String(hit.entry) } },
+    h('span', { className: 'title' }, hit.title || '(untitled)'),
+    ' — ',
+    h('span', { className: 'path' }, hitLocation(hit)),
+  );
+}
+
+/** A link to a result: it scrolls to it and moves the focus there (so a keyboard user lands on the passage). */
+function citationLink(entry: number, label: string): HTMLAnchorElement {
+  const link = h('a', { href: `#hit-${entry}`, className: 'citation', dataset: { entry: String(entry) } }, label);
+  link.addEventListener('click', (event) => {
+    event.preventDefault();
+    const target = document.getElementById(`hit-${entry}`);
+    target?.scrollIntoView({ block: 'center' });
+    target?.focus();
+  });
+  return link;
+}
+
+/** The answer's text with each citation marker [n] a link to the result it cites. */
+function answerWithLinks(text: string, citations: readonly Citation[]): DocumentFragment {
+  const fragment = document.createDocumentFragment();
+  for (const segment of answerSegments(text, citations)) {
+    fragment.append('entry' in segment ? citationLink(segment.entry, segment.text) : segment.text);
+  }
+  return fragment;
 }
 
 /** Mounts the panel; `modelReady` resolves once the current model load has settled. Returns "search for this". */
@@ -48,6 +93,8 @@ export function mountSearchPanel(worker: ModelWorkerApi, modelReady: () => Promi
   const statusEl = element<HTMLParagraphElement>('search-status');
   const resultsEl = element<HTMLOListElement>('results');
   const answerEl = element<HTMLDivElement>('answer');
+  const candidatesEl = element<HTMLOListElement>('candidates');
+  const openDocument = mountDocumentView(worker);
   let current: string | undefined;
   let counter = 0;
 
@@ -67,6 +114,7 @@ export function mountSearchPanel(worker: ModelWorkerApi, modelReady: () => Promi
     answerEl.replaceChildren();
     delete answerEl.dataset['state'];
     let candidates = 0;
+    candidatesEl.replaceChildren();
     const mode = modeEl.value as RetrievalMode;
     const library = libraryEl.value as SearchLibrary;
     const run = () =>
@@ -75,6 +123,8 @@ export function mountSearchPanel(worker: ModelWorkerApi, modelReady: () => Promi
         proxy((progress: SearchProgress) => {
           if (current !== id || progress.type !== 'candidate') return;
           candidates++;
+          // Results stream in: each passage the decode reaches is listed until the ranking replaces the list.
+          candidatesEl.append(renderCandidate(progress.hit));
           statusEl.textContent = `Searching… ${candidates} passage${candidates === 1 ? '' : 's'} generated so far`;
         }),
       );
@@ -98,6 +148,7 @@ export function mountSearchPanel(worker: ModelWorkerApi, modelReady: () => Promi
       statusEl.textContent = aborted ? 'Search stopped.' : errorText(error);
     } finally {
       if (current === id) {
+        candidatesEl.replaceChildren();
         current = undefined;
         stopEl.hidden = true;
         await engineStats();
@@ -106,7 +157,9 @@ export function mountSearchPanel(worker: ModelWorkerApi, modelReady: () => Promi
   }
 
   function show(response: SearchResponse): void {
-    resultsEl.replaceChildren(...response.hits.map(renderHit));
+    candidatesEl.replaceChildren();
+    const open = (hit: SearchHit) => openDocument(response.library, hit, response.query);
+    resultsEl.replaceChildren(...response.hits.map((hit) => renderHit(hit, response.query, open)));
     const { stats } = response;
     const fallback =
       response.fallback === 'model-loading'
@@ -141,14 +194,18 @@ export function mountSearchPanel(worker: ModelWorkerApi, modelReady: () => Promi
       return;
     }
     answerEl.dataset['state'] = 'done';
-    text.textContent = outcome.answer.text;
+    text.replaceChildren(answerWithLinks(outcome.answer.text, outcome.answer.citations));
     answerEl.append(
       h(
         'ol',
         { className: 'citations' },
         ...outcome.answer.citations.map((c) => {
           const cited = hits.find((hit) => hit.entry === c.entry)!;
-          return h('li', { value: c.marker, dataset: { entry: String(c.entry) } }, cited.title);
+          return h(
+            'li',
+            { value: c.marker, dataset: { entry: String(c.entry) } },
+            citationLink(c.entry, cited.title || cited.documentPath),
+          );
         }),
       ),
     );
@@ -164,6 +221,7 @@ export function mountSearchPanel(worker: ModelWorkerApi, modelReady: () => Promi
     // Also when the search is only waiting for the model: nothing runs in the worker yet.
     current = undefined;
     stopEl.hidden = true;
+    candidatesEl.replaceChildren();
     statusEl.dataset['state'] = 'cancelled';
     statusEl.textContent = 'Search stopped.';
   });

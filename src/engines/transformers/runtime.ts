@@ -36,6 +36,9 @@ export function configureOffline(sources: OfflineSources): void {
   env.allowLocalModels = true;
   env.localModelPath = sources.modelRoot;
   env.useBrowserCache = false;
+  // Its wasm cache turns ONNX Runtime's loader script into a blob: URL, which a page whose script policy is 'self'
+  // (ours, and the widget's hosts') refuses; the app's service worker caches the runtime instead.
+  env.useWasmCache = false;
   const { stored } = sources;
   if (stored) {
     // transformers.js reads `<modelRoot>store/<key>/<path>` through env.fetch: answer from the cache, and 404 for
