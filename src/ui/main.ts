@@ -6,6 +6,7 @@ import { mountLibraryPanel } from './library-panel';
 import { ModelClient } from './model-client';
 import { mountModelPanel } from './model-panel';
 import { mountSearchPanel } from './search-panel';
+import './offline';
 
 const DEMO: ModelRef = { kind: 'builtin', id: 'cranfield-tiny' };
 /** The model loaded last, loaded again on the next visit (from the model cache: offline too). */

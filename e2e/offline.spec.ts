@@ -1,0 +1,113 @@
+// Offline use, in both projects: after one online visit (the service worker precaches the app shell, the ONNX Runtime
+// files and the demo corpus, and keeps the demo model in a cache of its own), the app reloads with the network off,
+// loads the demo model from that cache, stays cross-origin isolated and searches with the model, as it did online.
+import { expect, test, type Page } from '@playwright/test';
+import { screenshot } from './screenshot';
+
+/** The service worker's cache of built-in model files (workers/sw.ts). */
+const MODELS_CACHE = 'self-retrieval-models';
+/** A training query of the demo model, searched by the model alone (no keyword fallback can answer in 'self'). */
+const QUERY = 'what are the structural and aeroelastic problems associated with flight of high speed aircraft .';
+
+async function search(page: Page): Promise<number[]> {
+  await page.getByTestId('mode').selectOption('self');
+  await page.getByTestId('query').fill(QUERY);
+  await page.getByTestId('search-form').getByRole('button', { name: 'Search' }).click();
+  const status = page.getByTestId('search-status');
+  await expect(status).toHaveAttribute('data-state', 'done');
+  await expect(status).toHaveAttribute('data-mode', 'self');
+  await expect(status).not.toHaveAttribute('data-fallback', /./);
+  const items = page.getByTestId('results').locator('li');
+  await expect(items).not.toHaveCount(0);
+  return items.evaluateAll((lis) => lis.map((li) => Number(li.dataset['entry'])));
+}
+
+/** Which cache holds which of our files: the models cache and every other cache (Workbox's precache). */
+function cacheContents(page: Page): Promise<{ names: string[]; models: string[]; others: string[] }> {
+  return page.evaluate(async (modelsCache) => {
+    const names = await caches.keys();
+    const paths = async (name: string) =>
+      (await (await caches.open(name)).keys()).map((request) => new URL(request.url).pathname);
+    const others: string[] = [];
+    for (const name of names) if (name !== modelsCache) others.push(...(await paths(name)));
+    return { names, models: names.includes(modelsCache) ? await paths(modelsCache) : [], others };
+  }, MODELS_CACHE);
+}
+
+test('after one online visit the app opens, loads the cached model and searches offline', async ({
+  page,
+  context,
+}, info) => {
+  const device = info.project.name;
+  const pageErrors: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(String(error)));
+
+  // Online, first visit: the service worker installs, precaches and takes the page.
+  const visited = Date.now();
+  await page.goto(`/?device=${device}`);
+  const offlineStatus = page.getByTestId('offline-status');
+  await expect(offlineStatus).toHaveAttribute('data-state', 'ready');
+  await expect(offlineStatus).toContainText('Ready to work offline');
+  await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+  const precacheMillis = Date.now() - visited;
+
+  const modelStatus = page.getByTestId('model-status');
+  await expect(modelStatus).toHaveAttribute('data-state', 'ready');
+  await expect(modelStatus).toHaveAttribute('data-device', device);
+  const isolated = await page.evaluate(() => crossOriginIsolated);
+  expect(isolated).toBe(true);
+  const online = await search(page);
+
+  // The model files are in the models cache, and only there; the shell and the runtime are in the precache.
+  const cached = await cacheContents(page);
+  expect(cached.names).toContain(MODELS_CACHE);
+  expect(cached.models.sort()).toEqual(
+    [
+      'config.json',
+      'generation_config.json',
+      'model-card.json',
+      'onnx/model.onnx',
+      'tokenizer.json',
+      'tokenizer_config.json',
+    ].map((file) => `/models/cranfield-tiny/${file}`),
+  );
+  expect(cached.others.filter((path) => path.startsWith('/models/'))).toEqual([]);
+  expect(cached.others).toEqual(
+    expect.arrayContaining([
+      '/index.html',
+      '/ort/ort-wasm-simd-threaded.asyncify.mjs',
+      '/ort/ort-wasm-simd-threaded.asyncify.wasm',
+      '/demo/cranfield/cran.all.1400',
+    ]),
+  );
+
+  // Offline: a fresh page load, with every request of the page and its workers answered by the service worker.
+  const failed: string[] = [];
+  const fromNetwork: string[] = [];
+  page.on('requestfailed', (request) => failed.push(`${request.url()}: ${request.failure()?.errorText}`));
+  page.on('response', (response) => {
+    // blob: URLs are the page's own objects (e.g. a worker's blob), not requests.
+    if (!response.fromServiceWorker() && /^https?:/.test(response.url())) fromNetwork.push(response.url());
+  });
+  await context.setOffline(true);
+  const reloaded = Date.now();
+  await page.reload();
+  await expect(modelStatus).toHaveAttribute('data-state', 'ready');
+  const readyMillis = Date.now() - reloaded;
+  await expect(modelStatus).toHaveAttribute('data-device', device);
+  await expect(page.getByTestId('library')).toHaveText('Cranfield (aeronautics abstracts): 1,400 passages.');
+  await expect(offlineStatus).toHaveAttribute('data-state', 'ready');
+  expect(await page.evaluate(() => crossOriginIsolated)).toBe(isolated);
+  expect(await search(page)).toEqual(online);
+  await screenshot(page, info, 'offline-results');
+
+  expect(failed).toEqual([]);
+  expect(fromNetwork).toEqual([]);
+  expect(pageErrors).toEqual([]);
+  await context.setOffline(false);
+  info.annotations.push({
+    type: 'timing',
+    description: `first visit to precached: ${precacheMillis} ms; offline reload to model ready: ${readyMillis} ms`,
+  });
+  console.log(`[${device}] precached in ${precacheMillis} ms; offline reload to model ready in ${readyMillis} ms`);
+});
