@@ -6,6 +6,8 @@ import { screenshot } from './screenshot';
 
 /** The service worker's cache of built-in model files (workers/sw.ts). */
 const MODELS_CACHE = 'self-retrieval-models';
+/** The strictest policy the app must run under (no inline scripts, no eval; wasm compiles). */
+const CSP = "script-src 'self' 'wasm-unsafe-eval'";
 /** A training query of the demo model, searched by the model alone (no keyword fallback can answer in 'self'). */
 const QUERY = 'what are the structural and aeroelastic problems associated with flight of high speed aircraft .';
 
@@ -20,6 +22,17 @@ async function search(page: Page): Promise<number[]> {
   const items = page.getByTestId('results').locator('li');
   await expect(items).not.toHaveCount(0);
   return items.evaluateAll((lis) => lis.map((li) => Number(li.dataset['entry'])));
+}
+
+/** Whether the page runs an inline script (a strict policy refuses it). */
+function inlineScriptRuns(page: Page): Promise<boolean> {
+  return page.evaluate(() => {
+    const script = document.createElement('script');
+    script.textContent = 'document.body.dataset.inlineRan = "yes";';
+    document.head.append(script);
+    script.remove();
+    return document.body.dataset['inlineRan'] === 'yes';
+  });
 }
 
 /** Which cache holds which of our files: the models cache and every other cache (Workbox's precache). */
@@ -42,6 +55,32 @@ test('after one online visit the app opens, loads the cached model and searches 
   const pageErrors: string[] = [];
   page.on('pageerror', (error) => pageErrors.push(String(error)));
 
+  // Every response of our origin (page, workers, service worker, runtime) carries the policy, as a strict host
+  // would send it; the caches keep it, so the offline run is under it too.
+  await context.route(
+    (url) => url.origin === new URL(info.project.use.baseURL!).origin,
+    async (route) => {
+      const response = await route.fetch();
+      await route.fulfill({ response, headers: { ...response.headers(), 'content-security-policy': CSP } });
+    },
+  );
+  const violations: string[] = [];
+  await context.exposeFunction('reportViolation', (text: string) => violations.push(text));
+  await context.addInitScript(() =>
+    document.addEventListener('securitypolicyviolation', (event) =>
+      (globalThis as unknown as { reportViolation: (text: string) => void }).reportViolation(
+        `${event.violatedDirective} ${event.blockedURI}`,
+      ),
+    ),
+  );
+
+  // What the service worker itself asks the network for: offline, that would fail (and a missing model file would
+  // be answered with a 404 that looks like an absent optional file).
+  const swNetwork: string[] = [];
+  context.on('request', (request) => {
+    if (request.serviceWorker()) swNetwork.push(new URL(request.url()).pathname);
+  });
+
   // Online, first visit: the service worker installs, precaches and takes the page.
   const visited = Date.now();
   await page.goto(`/?device=${device}`);
@@ -57,6 +96,11 @@ test('after one online visit the app opens, loads the cached model and searches 
   const isolated = await page.evaluate(() => crossOriginIsolated);
   expect(isolated).toBe(true);
   const online = await search(page);
+  // The page ran under the policy without breaking it, and the policy is in force (an inline script is refused).
+  expect(violations).toEqual([]);
+  expect(await inlineScriptRuns(page)).toBe(false);
+  await expect.poll(() => violations.length).toBe(1);
+  const probe = violations[0];
 
   // The model files are in the models cache, and only there; the shell and the runtime are in the precache.
   const cached = await cacheContents(page);
@@ -89,6 +133,7 @@ test('after one online visit the app opens, loads the cached model and searches 
     // blob: URLs are the page's own objects (e.g. a worker's blob), not requests.
     if (!response.fromServiceWorker() && /^https?:/.test(response.url())) fromNetwork.push(response.url());
   });
+  const installed = swNetwork.length;
   await context.setOffline(true);
   const reloaded = Date.now();
   await page.reload();
@@ -103,7 +148,19 @@ test('after one online visit the app opens, loads the cached model and searches 
 
   expect(failed).toEqual([]);
   expect(fromNetwork).toEqual([]);
+  // The install's fetches were seen (so the listener sees the worker's requests); the offline run made none.
+  expect(swNetwork.slice(0, installed)).toEqual(
+    expect.arrayContaining([
+      '/index.html',
+      '/ort/ort-wasm-simd-threaded.asyncify.wasm',
+      '/models/cranfield-tiny/onnx/model.onnx',
+    ]),
+  );
+  expect(swNetwork.slice(installed)).toEqual([]);
   expect(pageErrors).toEqual([]);
+  // Offline too: nothing but the online probe broke the policy, and the page from the cache still carries it.
+  expect(violations).toEqual([probe]);
+  expect(await inlineScriptRuns(page)).toBe(false);
   await context.setOffline(false);
   info.annotations.push({
     type: 'timing',

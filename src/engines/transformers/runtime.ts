@@ -55,6 +55,10 @@ export function configureOffline(sources: OfflineSources): void {
   }
   const wasm = env.backends.onnx.wasm;
   if (sources.ortRoot && wasm) {
+    // transformers.js would re-serve ONNX Runtime's .mjs as a blob: URL (its "wasm cache"), which a
+    // `script-src 'self'` policy refuses; ONNX Runtime imports it from our origin instead, and the service worker
+    // (workers/sw.ts) is the cache that keeps it and the .wasm offline.
+    env.useWasmCache = false;
     wasm.wasmPaths = {
       mjs: `${sources.ortRoot}ort-wasm-simd-threaded.asyncify.mjs`,
       wasm: `${sources.ortRoot}ort-wasm-simd-threaded.asyncify.wasm`,
