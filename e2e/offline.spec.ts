@@ -1,9 +1,15 @@
 // Offline use, in both projects: after one online visit (the service worker precaches the app shell, the ONNX Runtime
 // files and the demo corpus, and keeps the demo model in a cache of its own), the app reloads with the network off,
-// loads the demo model from that cache, stays cross-origin isolated and searches with the model, as it did online.
+// loads the demo model from that cache, stays cross-origin isolated and searches with the model, as it did online —
+// all under a strict script-src policy. A new version waits for the page's Reload button and re-fetches nothing
+// that did not change.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
 import { screenshot } from './screenshot';
 
+/** The built service worker, as `vite preview` serves it. */
+const SW_FILE = fileURLToPath(new URL('../dist/app/sw.js', import.meta.url));
 /** The service worker's cache of built-in model files (workers/sw.ts). */
 const MODELS_CACHE = 'self-retrieval-models';
 /** The strictest policy the app must run under (no inline scripts, no eval; wasm compiles). */
@@ -167,4 +173,48 @@ test('after one online visit the app opens, loads the cached model and searches 
     description: `first visit to precached: ${precacheMillis} ms; offline reload to model ready: ${readyMillis} ms`,
   });
   console.log(`[${device}] precached in ${precacheMillis} ms; offline reload to model ready in ${readyMillis} ms`);
+});
+
+test('a new version waits for the Reload button, and fetches neither the model nor unchanged files', async ({
+  page,
+  context,
+}) => {
+  await page.goto('/');
+  const offlineStatus = page.getByTestId('offline-status');
+  await expect(offlineStatus).toHaveAttribute('data-state', 'ready');
+  await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+
+  // A new deploy: the same service worker with one more line (so the browser sees a new version), the same files.
+  // `vite preview` reads files from disk on each request; the built file is restored whatever happens.
+  const built = readFileSync(SW_FILE, 'utf8');
+  const swNetwork: string[] = [];
+  context.on('request', (request) => {
+    if (request.serviceWorker()) swNetwork.push(new URL(request.url()).pathname);
+  });
+  try {
+    writeFileSync(SW_FILE, `${built}\n// the next version\n`);
+    await page.evaluate(async () => {
+      await (await navigator.serviceWorker.getRegistration())?.update();
+    });
+    await expect(offlineStatus).toHaveAttribute('data-state', 'update');
+    await expect(offlineStatus).toContainText('A new version of the app is ready');
+    // Its install fetched its own script and nothing else: every file, and the model, were cached at that revision.
+    expect(swNetwork).toEqual(['/sw.js']);
+
+    // Reload: the new version takes over, and the page reloads under it (the next version stays served meanwhile:
+    // restoring the file earlier would be one more new version).
+    const reloaded = page.waitForEvent('load');
+    await page.getByTestId('offline-reload').click();
+    await reloaded;
+    await expect(offlineStatus).toHaveAttribute('data-state', 'ready');
+    expect(
+      await page.evaluate(async () => {
+        const registration = await navigator.serviceWorker.getRegistration();
+        return { waiting: registration?.waiting ?? null, controlled: navigator.serviceWorker.controller !== null };
+      }),
+    ).toEqual({ waiting: null, controlled: true });
+    await expect(page.getByTestId('model-status')).toHaveAttribute('data-state', 'ready');
+  } finally {
+    writeFileSync(SW_FILE, built);
+  }
 });
