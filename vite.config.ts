@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Plugin } from 'vite';
 import { defaultClientConditions, defineConfig } from 'vite';
+import { VitePWA } from 'vite-plugin-pwa';
 
 // The onnxruntime-web that transformers.js itself resolves; its entry file sits in dist/ beside the wasm files.
 const requireFromTransformers = createRequire(createRequire(import.meta.url).resolve('@huggingface/transformers'));
@@ -52,6 +53,27 @@ function ortRuntime(): Plugin {
   };
 }
 
+/** The service worker (workers/sw.ts) and the list of files it keeps. Everything the first visit fetches from our
+ * own origin is listed: the app shell, the ONNX Runtime files, the demo corpus and the built-in models; the worker
+ * puts `models/` in a cache of its own and the rest in Workbox's precache. */
+function offlineShell(): Plugin[] {
+  return VitePWA({
+    strategies: 'injectManifest',
+    srcDir: 'workers',
+    filename: 'sw.ts',
+    // Registered by src/ui/offline.ts (workbox-window): no inline registration script, so a strict CSP holds.
+    injectRegister: false,
+    manifest: false,
+    // No service worker in `vite dev`: it would serve stale modules.
+    devOptions: { enabled: false },
+    injectManifest: {
+      globPatterns: ['**/*.{html,js,mjs,css,wasm,svg,png,ico,woff2}', 'demo/**/*', 'models/**/*'],
+      // The ONNX Runtime wasm file is ~27 MB; the demo model's weights are ~6 MB.
+      maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,
+    },
+  });
+}
+
 export default defineConfig(({ mode }) => {
   if (mode === 'lib') {
     return {
@@ -68,7 +90,7 @@ export default defineConfig(({ mode }) => {
   return {
     // 'mpa' turns off the SPA fallback: a missing model file must be a 404, not index.html (design.md §4).
     appType: 'mpa',
-    plugins: [ortRuntime()],
+    plugins: [ortRuntime(), offlineShell()],
     // Parsing runs in workers, where there is no `document`: prefer packages' worker builds over their DOM ones
     // (decode-named-character-reference's browser build decodes entities with document.createElement).
     resolve: { conditions: ['worker', ...defaultClientConditions] },

@@ -7,6 +7,7 @@ import { ModelClient } from './model-client';
 import { mountModelPanel } from './model-panel';
 import { mountSearchPanel } from './search-panel';
 import { mountThemeChoice } from './theme';
+import './offline';
 
 const DEMO: ModelRef = { kind: 'builtin', id: 'cranfield-tiny' };
 /** The model loaded last, loaded again on the next visit (from the model cache: offline too). */

@@ -36,9 +36,6 @@ export function configureOffline(sources: OfflineSources): void {
   env.allowLocalModels = true;
   env.localModelPath = sources.modelRoot;
   env.useBrowserCache = false;
-  // Its wasm cache turns ONNX Runtime's loader script into a blob: URL, which a page whose script policy is 'self'
-  // (ours, and the widget's hosts') refuses; the app's service worker caches the runtime instead.
-  env.useWasmCache = false;
   const { stored } = sources;
   if (stored) {
     // transformers.js reads `<modelRoot>store/<key>/<path>` through env.fetch: answer from the cache, and 404 for
@@ -58,6 +55,10 @@ export function configureOffline(sources: OfflineSources): void {
   }
   const wasm = env.backends.onnx.wasm;
   if (sources.ortRoot && wasm) {
+    // transformers.js would re-serve ONNX Runtime's .mjs as a blob: URL (its "wasm cache"), which a
+    // `script-src 'self'` policy refuses; ONNX Runtime imports it from our origin instead, and the service worker
+    // (workers/sw.ts) is the cache that keeps it and the .wasm offline.
+    env.useWasmCache = false;
     wasm.wasmPaths = {
       mjs: `${sources.ortRoot}ort-wasm-simd-threaded.asyncify.mjs`,
       wasm: `${sources.ortRoot}ort-wasm-simd-threaded.asyncify.wasm`,
