@@ -69,7 +69,10 @@ export class ModelHub {
     this.rules.push((path, res, body, start) => {
       if (used || !path.startsWith('onnx/') || start !== 0) return false;
       used = true;
-      res.write(body.subarray(0, bytes), () => setTimeout(() => res.socket?.destroy(), 50));
+      // A graceful close (FIN), short of the Content-Length: the client gets every byte sent, then the connection
+      // ends early. A reset (destroy) would let the client's kernel drop bytes it had not read yet, so how many
+      // arrived would depend on the machine's load.
+      res.write(body.subarray(0, bytes), () => res.socket?.end());
       return true;
     });
   }

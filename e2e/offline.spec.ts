@@ -61,15 +61,6 @@ test('after one online visit the app opens, loads the cached model and searches 
   const pageErrors: string[] = [];
   page.on('pageerror', (error) => pageErrors.push(String(error)));
 
-  // Every response of our origin (page, workers, service worker, runtime) carries the policy, as a strict host
-  // would send it; the caches keep it, so the offline run is under it too.
-  await context.route(
-    (url) => url.origin === new URL(info.project.use.baseURL!).origin,
-    async (route) => {
-      const response = await route.fetch();
-      await route.fulfill({ response, headers: { ...response.headers(), 'content-security-policy': CSP } });
-    },
-  );
   const violations: string[] = [];
   await context.exposeFunction('reportViolation', (text: string) => violations.push(text));
   await context.addInitScript(() =>
@@ -89,7 +80,10 @@ test('after one online visit the app opens, loads the cached model and searches 
 
   // Online, first visit: the service worker installs, precaches and takes the page.
   const visited = Date.now();
-  await page.goto(`/?device=${device}`);
+  // The preview server sends the policy on every response (page, workers, service worker, runtime), as a strict
+  // host would; the caches keep it, so the offline run is under it too.
+  const first = await page.goto(`/?device=${device}`);
+  expect(first?.headers()['content-security-policy']).toBe(CSP);
   const offlineStatus = page.getByTestId('offline-status');
   await expect(offlineStatus).toHaveAttribute('data-state', 'ready');
   await expect(offlineStatus).toContainText('Ready to work offline');

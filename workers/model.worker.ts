@@ -430,7 +430,8 @@ const api: ModelWorkerApi = {
 
   async search({ id, query, library = 'demo', settings }, onProgress?: (progress: SearchProgress) => void) {
     const { retriever, hit, fallback } = await target(library);
-    if (fallback) {
+    // A keyword search asked for as such is no fallback: it needs no model.
+    if (fallback && settings?.mode !== 'lexical') {
       // First results without waiting: BM25 over the same passages until the model is ready, labelled as such.
       const result = await retriever.search(query, { ...settings, mode: 'lexical' });
       const response: SearchResponse = { ...responseOf(result, library, hit), fallback };
