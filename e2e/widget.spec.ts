@@ -255,8 +255,14 @@ test('mouse: click the trigger, type, click the second result', async ({ page },
     .getByRole('button', { name: /Back to results/ })
     .click();
   await expect(dialog(page)).toHaveAttribute('data-view', 'results');
+  // A host that handles the choice itself prevents the event: the dialog then stays on the results.
+  await page.evaluate(() => document.addEventListener('sr-select', (e) => e.preventDefault()));
+  await options(page).first().click();
+  await expect.poll(async () => (await selects(page)).length).toBe(2);
+  await expect(dialog(page)).toHaveAttribute('data-view', 'results');
   await widget(page).getByRole('button', { name: 'Close search' }).click();
   await expect(dialog(page)).not.toHaveAttribute('open');
+  expect(await focusedPart(page)).toBe('trigger');
 });
 
 test('axe: the open widget with results has no serious or critical violation, light and dark', async ({
