@@ -177,8 +177,6 @@ export class SelfRetrievalSearch extends HTMLElement {
   constructor() {
     super();
     const root = this.attachShadow({ mode: 'open' });
-    const style = el('style');
-    style.textContent = WIDGET_CSS;
 
     this.shortcutHint = el('kbd', { part: 'shortcut', 'aria-hidden': 'true' });
     this.trigger = el(
@@ -216,7 +214,6 @@ export class SelfRetrievalSearch extends HTMLElement {
       tabindex: '0',
       role: 'region',
       'aria-labelledby': 'sr-document-title',
-      style: 'position: relative',
     });
     this.documentView = el(
       'section',
@@ -236,7 +233,17 @@ export class SelfRetrievalSearch extends HTMLElement {
       el('div', { class: 'body' }, this.results, this.documentView),
       this.modelStatus,
     );
-    root.append(style, this.trigger, this.dialog);
+    // A constructed style sheet, which a host's `style-src` CSP does not block (a <style> element it would).
+    if ('adoptedStyleSheets' in root && 'replaceSync' in CSSStyleSheet.prototype) {
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync(WIDGET_CSS);
+      root.adoptedStyleSheets = [sheet];
+    } else {
+      const style = el('style');
+      style.textContent = WIDGET_CSS;
+      root.append(style);
+    }
+    root.append(this.trigger, this.dialog);
 
     this.trigger.addEventListener('click', () => this.open());
     close.addEventListener('click', () => this.dialog.close());
@@ -294,10 +301,11 @@ export class SelfRetrievalSearch extends HTMLElement {
     else if (name === 'shortcut') this.applyShortcut();
     else if (name === 'mode') {
       if (this.dialog.open) this.scheduleSearch(0);
-    } else if (this.engine) {
-      // A new index or model is a new engine: the old worker ends, and an open dialog opens the new one at once.
+    } else if (this.engine || this.dialog.open) {
+      // A new index or model is a new engine (also after a failed one): the old worker ends, and an open dialog
+      // opens the new one at once.
       this.closeEngine();
-      if (this.dialog.open) void this.ensureEngine();
+      if (this.dialog.open) this.ensureEngine();
     }
   }
 
@@ -306,7 +314,7 @@ export class SelfRetrievalSearch extends HTMLElement {
     if (!this.isConnected) return;
     if (!this.dialog.open) this.dialog.showModal();
     this.showResults();
-    void this.ensureEngine();
+    this.ensureEngine();
   }
 
   close(): void {
@@ -383,6 +391,9 @@ export class SelfRetrievalSearch extends HTMLElement {
     this.engine = undefined;
     this.dialog.dataset['engine'] = 'idle';
     delete this.dialog.dataset['model'];
+    delete this.dialog.dataset['modelError'];
+    // Results of the old index are not results of the new one.
+    this.render(undefined);
   }
 
   private showError(code: string, message: string): void {

@@ -1,4 +1,4 @@
-// The widget's styles, put in its shadow root as a <style> element (a CSS import would be injected into the host
+// The widget's styles, adopted by its shadow root as a constructed style sheet (a CSS import would be injected into the host
 // page's <head>, and the widget touches nothing outside its shadow root). Hosts theme it with the --sr-* custom
 // properties and ::part(); each --sr-* has a light and a dark default (prefers-color-scheme).
 
@@ -105,6 +105,7 @@ mark { background: var(--_mark); color: var(--_mark-text); border-radius: 2px; p
 [part~='document-title'] { margin: 0.75rem 0 0.2rem; font-size: 1.1rem; }
 [part~='document-path'] { margin: 0 0 0.75rem; font-size: 0.8rem; color: var(--_muted); overflow-wrap: anywhere; }
 [part~='document-text'] {
+  position: relative; /* the passage mark's offsetTop is measured from here */
   white-space: pre-wrap; overflow-wrap: anywhere; line-height: 1.5; font-size: 0.95rem; max-height: 55vh;
   overflow: auto; padding: 0.5rem; border: 1px solid var(--_border); border-radius: calc(var(--_radius) / 2);
 }
