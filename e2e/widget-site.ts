@@ -39,8 +39,11 @@ export interface WidgetSiteOptions {
   readonly pages: Readonly<Record<string, string>>;
 }
 
-/** A plain page embedding the widget with the three lines the README shows. */
-export function widgetPage(attributes: Readonly<Record<string, string>>, title = 'Aeronautics notes'): string {
+/** A plain page embedding the widget with the three lines the README shows (`script`: where widget.js is). */
+export function widgetPage(
+  attributes: Readonly<Record<string, string>>,
+  { title = 'Aeronautics notes', script = '/widget.js' }: { readonly title?: string; readonly script?: string } = {},
+): string {
   const escape = (s: string) => s.replaceAll('&', '&amp;').replaceAll('"', '&quot;').replaceAll('<', '&lt;');
   const attrs = Object.entries(attributes)
     .map(([name, value]) => ` ${name}="${escape(value)}"`)
@@ -51,7 +54,7 @@ export function widgetPage(attributes: Readonly<Record<string, string>>, title =
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escape(title)}</title>
-<script type="module" src="/widget.js"></script>
+<script type="module" src="${escape(script)}"></script>
 </head>
 <body>
 <header><h1>${escape(title)}</h1><self-retrieval-search${attrs}></self-retrieval-search></header>

@@ -17,6 +17,8 @@ import { widgetPage, WidgetSite, type SiteRequest } from './widget-site';
 
 const SHELL_LIMIT_BYTES = 30 * 1024;
 const MODEL_PATH = '/models/cranfield-tiny/';
+/** Where a second copy of `dist/widget.js` and `dist/widget/` is served. */
+const COPIED_TO = '/static/search/';
 /** Cranfield record 1 (the wing in a propeller slipstream) and record 2 (shear flow past a flat plate). */
 const QUERY = 'wing propeller slipstream lift';
 const MOUSE_QUERY = 'shear flow past a flat plate';
@@ -101,12 +103,17 @@ test.beforeAll(async () => {
   site = await WidgetSite.start({
     dist: join(ROOT, 'dist'),
     files: { '/site.srbundle': bundle, '/damaged.srbundle': join(workDir, 'damaged.srbundle') },
-    folders: { [MODEL_PATH]: `${MODEL_ROOT}cranfield-tiny` },
+    // The widget's files are also copied under another folder, as a site owner may put them anywhere.
+    folders: { [MODEL_PATH]: `${MODEL_ROOT}cranfield-tiny`, [COPIED_TO]: join(ROOT, 'dist') },
     pages: {
       '/': widgetPage({ index: '/site.srbundle', model: MODEL_PATH, placeholder: 'Search the docs' }),
       '/lexical.html': widgetPage({ index: '/site.srbundle' }),
       '/missing.html': widgetPage({ index: '/missing.srbundle', model: MODEL_PATH }),
       '/damaged.html': widgetPage({ index: '/damaged.srbundle' }),
+      '/docs/guide/page.html': widgetPage(
+        { index: '../../site.srbundle', model: `../..${MODEL_PATH}` },
+        { script: `${COPIED_TO}widget.js` },
+      ),
     },
   });
 });
@@ -379,6 +386,21 @@ test('lazy: a shell of at most 30 KB gzip, nothing else fetched before the first
   await waitForModelResults(page);
   await expect(widget(page).locator('[part~="model-status"]')).toContainText('(cached)');
   expect(site.requests.slice(second).filter((r) => r.path.startsWith(MODEL_PATH))).toEqual([]);
+});
+
+test('copied anywhere: widget files in another folder, index and model given relative to the page', async ({
+  page,
+}) => {
+  const from = site.requests.length;
+  await visit(page, '/docs/guide/page.html');
+  await trigger(page).click();
+  await input(page).fill(QUERY);
+  await waitForModelResults(page);
+  const paths = site.requests.slice(from).map((r) => r.path);
+  // The worker and ONNX Runtime are found beside the shell, wherever it is; nothing is asked of the site's root.
+  expect(paths.some((p) => /^\/static\/search\/widget\/widget\.worker-.*\.js$/.test(p))).toBe(true);
+  expect(paths).toContain('/static/search/widget/ort/ort-wasm-simd-threaded.asyncify.wasm');
+  expect(paths.filter((p) => p.startsWith('/widget'))).toEqual([]);
 });
 
 test('without a model attribute: keyword search, said so; a new index attribute re-opens the engine', async ({
