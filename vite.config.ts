@@ -74,7 +74,63 @@ function offlineShell(): Plugin[] {
   });
 }
 
+/** The widget's copy of ONNX Runtime's files, in `widget/ort/` beside its chunks (the worker finds them relative to
+ * itself, so a site can put `widget.js` and `widget/` anywhere). */
+function widgetOrtRuntime(emit: boolean): Plugin {
+  return {
+    name: 'self-retrieval:widget-ort-runtime',
+    generateBundle(_options, bundle) {
+      for (const fileName of Object.keys(bundle)) {
+        if (/^widget\/ort-wasm-simd-threaded[^/]*\.wasm$/.test(fileName)) delete bundle[fileName];
+      }
+      if (!emit) return; // the worker's build only drops its copy; the main build emits the files once
+      for (const name of ORT_FILES) {
+        this.emitFile({ type: 'asset', fileName: `widget/ort/${name}`, source: readFileSync(join(ortDist, name)) });
+      }
+    },
+  };
+}
+
 export default defineConfig(({ mode }) => {
+  if (mode === 'widget') {
+    // `dist/widget.js` (the <self-retrieval-search> shell a page loads) and everything it loads lazily under
+    // `dist/widget/`: the engine client chunk, the worker, ONNX Runtime. Relative URLs throughout.
+    const names = {
+      entryFileNames: 'widget.js',
+      chunkFileNames: 'widget/[name]-[hash].js',
+      assetFileNames: 'widget/[name]-[hash][extname]',
+    };
+    return {
+      publicDir: false,
+      base: './',
+      plugins: [widgetOrtRuntime(true)],
+      resolve: { conditions: ['worker', ...defaultClientConditions] },
+      worker: {
+        format: 'es',
+        plugins: () => [widgetOrtRuntime(false)],
+        rollupOptions: {
+          output: {
+            entryFileNames: 'widget/[name]-[hash].js',
+            chunkFileNames: names.chunkFileNames,
+            assetFileNames: names.assetFileNames,
+          },
+        },
+      },
+      build: {
+        outDir: 'dist',
+        emptyOutDir: false,
+        target: 'es2022',
+        // Vite's preload helper would add <link rel="modulepreload"> to the host page's <head>.
+        modulePreload: false,
+        chunkSizeWarningLimit: 2048,
+        rollupOptions: {
+          input: 'src/widget/self-retrieval-search.ts',
+          output: names,
+          preserveEntrySignatures: 'exports-only',
+        },
+      },
+    };
+  }
   if (mode === 'lib') {
     return {
       publicDir: false,

@@ -10,17 +10,10 @@ import { libraryCorpus, type LoadedLibrary } from '../src/core/library-bundle';
 import { retrievalPrompt } from '../src/core/model-card';
 import { promptProfile } from '../src/core/prompt-profile';
 import { SelfRetriever, type RankedPassage, type RetrievalModel, type SearchResult } from '../src/core/self-retriever';
-import {
-  planFromFolder,
-  planFromHub,
-  planFromUrl,
-  type DownloadPlan,
-  type PickDtype,
-} from '../src/engines/model-sources';
+import { planFromFolder, planFromHub, planFromUrl, type DownloadPlan } from '../src/engines/model-sources';
 import type { DownloadProgress } from '../src/engines/model-store';
 import { MODELS, registryModel } from '../src/engines/models';
 import { loadKeyer } from '../src/engines/transformers/keyer';
-import { pickDtype } from '../src/engines/transformers/load';
 import {
   argmax,
   encode,
@@ -29,14 +22,12 @@ import {
   loadCausalLM,
   storedModelId,
   webgpuDevice,
-  type Device,
 } from '../src/engines/transformers/runtime';
 import { coreTokenizer } from '../src/engines/transformers/tokenizer';
 import { TransformersLM } from '../src/engines/transformers/transformers-lm';
 import { cranfieldLibrary, cranfieldQueries, cranfieldStored } from '../src/ingest/cranfield';
 import type { PassageKeyer } from '../src/store/library';
 import type {
-  DeviceRequest,
   DocumentText,
   LibrarySummary,
   LoadRequest,
@@ -49,66 +40,13 @@ import type {
   SearchProgress,
   SearchResponse,
 } from './protocol';
+import { chooseDevice, dtypePicker, type DeviceChoice, type GpuDeviceLike } from './device';
 import { MODEL_ROOT, modelStore } from './model-files';
 import { openUserLibrary, searchHit, type UserLibrary } from './user-library';
 
 class ModelWorkerError extends CodedError<ModelWorkerErrorCode> {}
 
 const BASE = import.meta.env.BASE_URL;
-
-/** The slice of the WebGPU API this worker touches (TypeScript's lib has no WebGPU types yet). */
-interface GpuDeviceLike {
-  readonly lost: Promise<{ readonly reason: string; readonly message: string }>;
-  destroy(): void;
-}
-interface GpuLike {
-  requestAdapter(): Promise<{
-    readonly info?: { readonly vendor: string; readonly architecture: string };
-    readonly features?: { has(feature: string): boolean };
-    requestDevice(): Promise<GpuDeviceLike>;
-  } | null>;
-}
-
-interface DeviceChoice {
-  readonly device: Device;
-  readonly reason: string;
-  readonly shaderF16: boolean;
-}
-
-/** WebGPU when an adapter and a device can be had, else wasm — with the reason, which the page shows. */
-async function chooseDevice(request: DeviceRequest): Promise<DeviceChoice> {
-  if (request === 'wasm') return { device: 'wasm', reason: 'WebAssembly chosen by the user', shaderF16: false };
-  const gpu = (navigator as Navigator & { gpu?: GpuLike }).gpu;
-  let unavailable: string;
-  if (!gpu) {
-    unavailable = 'WebGPU unavailable: this browser exposes no WebGPU API (navigator.gpu)';
-  } else {
-    const adapter = await gpu.requestAdapter().catch(() => null);
-    if (!adapter) {
-      unavailable = 'WebGPU unavailable: no GPU adapter was offered (GPU disabled or blocklisted)';
-    } else {
-      const device = await adapter.requestDevice().catch((error: unknown) => error as Error);
-      if ('lost' in device) {
-        device.destroy();
-        const info = adapter.info;
-        // Half-precision weights need shader-f16 (load.ts, pickDtype).
-        const shaderF16 = adapter.features?.has('shader-f16') ?? false;
-        return {
-          device: 'webgpu',
-          reason: `WebGPU adapter: ${info ? `${info.vendor} ${info.architecture}`.trim() || 'unnamed' : 'unknown'}${shaderF16 ? ', shader-f16' : ''}`,
-          shaderF16,
-        };
-      }
-      unavailable = `WebGPU unavailable: the GPU adapter refused a device (${device.message})`;
-    }
-  }
-  if (request === 'webgpu') throw new ModelWorkerError('WEBGPU_UNAVAILABLE', unavailable);
-  return { device: 'wasm', reason: unavailable, shaderF16: false };
-}
-
-function dtypePicker(choice: DeviceChoice): PickDtype {
-  return (available) => pickDtype(available, choice.device, choice.shaderF16);
-}
 
 async function fetchDemo(name: string): Promise<string> {
   const response = await fetch(`${BASE}demo/cranfield/${name}`);

@@ -1,0 +1,445 @@
+// The <self-retrieval-search> widget on a third-party page (e2e/widget-site.ts: its own origin, a strict CSP, no
+// app code) with a bundle the CLI builds here from a few Cranfield records and an XSS document, and the fixture
+// model downloaded from the site into the page's model cache. In both projects (wasm, WebGPU on SwiftShader):
+// keyboard-only and mouse flows, an axe scan, untrusted text staying inert under the CSP with nothing outside the
+// shadow root changed, lazy loading and the shell's size, and coded errors for a bad index.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type Page, type TestInfo } from '@playwright/test';
+import { DEMO_CRANFIELD, MODEL_ROOT, ROOT } from '../test/paths';
+import type { SelectDetail } from '../src/widget/self-retrieval-search';
+import { screenshot } from './screenshot';
+import { widgetPage, WidgetSite, type SiteRequest } from './widget-site';
+
+const SHELL_LIMIT_BYTES = 30 * 1024;
+const MODEL_PATH = '/models/cranfield-tiny/';
+/** Where a second copy of `dist/widget.js` and `dist/widget/` is served. */
+const COPIED_TO = '/static/search/';
+/** Cranfield record 1 (the wing in a propeller slipstream) and record 2 (shear flow past a flat plate). */
+const QUERY = 'wing propeller slipstream lift';
+const MOUSE_QUERY = 'shear flow past a flat plate';
+/** A word only the XSS documents hold. */
+const XSS_WORD = 'xylophone';
+const XSS_TEXT = [
+  `${XSS_WORD} notes on hostile markup.`,
+  '<script>window.__xss=1</script>',
+  '<img src=x onerror="window.__xss=1">',
+  '[click me](javascript:window.__xss=1)',
+  '<a href="javascript:window.__xss=1">a javascript link</a>',
+  '<style>*{display:none!important}</style>',
+  '<div style="background:url(javascript:window.__xss=1)">styled</div>',
+  '<iframe src="javascript:window.__xss=1"></iframe>',
+].join('\n');
+
+let site: WidgetSite;
+let workDir: string;
+
+/** Records `first`…`last` of the demo collection: title and abstract. */
+function cranfieldRecords(first: number, last: number): { title: string; text: string }[] {
+  const source = readFileSync(join(DEMO_CRANFIELD, 'cran.all.1400'), 'utf8');
+  return source
+    .split(/^\.I /m)
+    .slice(first, last + 1)
+    .map((record) => {
+      const title = /\n\.T\n([\s\S]*?)\n\.A/.exec(record)?.[1]?.replace(/\s+/g, ' ').trim() ?? '';
+      const text = /\n\.W\n([\s\S]*)$/.exec(record)?.[1]?.replace(/\s+/g, ' ').trim() ?? '';
+      return { title, text };
+    });
+}
+
+/** A small site's documents: Cranfield records as Markdown, HTML and text, and the XSS document in all three. */
+function writeSiteDocuments(folder: string): void {
+  mkdirSync(folder, { recursive: true });
+  const escape = (s: string) => s.replaceAll('&', '&amp;').replaceAll('<', '&lt;');
+  cranfieldRecords(1, 9).forEach(({ title, text }, i) => {
+    const name = `record-${i + 1}`;
+    if (i % 3 === 0) writeFileSync(join(folder, `${name}.md`), `# ${title}\n\n${text}\n`);
+    else if (i % 3 === 1) {
+      writeFileSync(
+        join(folder, `${name}.html`),
+        `<!doctype html><title>${escape(title)}</title><h1>${escape(title)}</h1><p>${escape(text)}</p>`,
+      );
+    } else writeFileSync(join(folder, `${name}.txt`), `${title}\n\n${text}\n`);
+  });
+  writeFileSync(join(folder, 'xss-notes.txt'), `${XSS_TEXT}\n`);
+  writeFileSync(join(folder, 'xss-notes.md'), `# Hostile ${XSS_WORD} markdown\n\n${XSS_TEXT}\n`);
+  // In HTML the markup is real (the parser drops scripts and styles) and the same strings also appear as text.
+  writeFileSync(
+    join(folder, 'xss-notes.html'),
+    `<!doctype html><title>Hostile ${XSS_WORD} page</title><script>window.__xss=1</script>` +
+      `<style>*{display:none!important}</style><p>${escape(XSS_TEXT)}</p>` +
+      `<p><a href="javascript:window.__xss=1">${XSS_WORD} link</a><img src=x onerror="window.__xss=1"></p>`,
+  );
+}
+
+test.beforeAll(async () => {
+  const shell = join(ROOT, 'dist', 'widget.js');
+  if (!existsSync(shell)) throw new Error('dist/widget.js is missing: run `npx vite build --mode widget` first');
+  workDir = mkdtempSync(join(tmpdir(), 'sr-widget-'));
+  const documents = join(workDir, 'docs');
+  writeSiteDocuments(documents);
+  const bundle = join(workDir, 'site.srbundle');
+  // The bundle a site owner builds, with the command the README gives.
+  execFileSync(
+    process.execPath,
+    [
+      join(ROOT, 'bin/self-retrieval.mjs'),
+      'index',
+      documents,
+      '--out',
+      bundle,
+      '--model',
+      `${MODEL_ROOT}cranfield-tiny`,
+    ],
+    { cwd: ROOT, stdio: 'pipe' },
+  );
+  const damaged = Buffer.from(readFileSync(bundle));
+  for (let i = damaged.length - 200; i < damaged.length - 100; i++) damaged[i] = damaged[i]! ^ 0xff;
+  writeFileSync(join(workDir, 'damaged.srbundle'), damaged);
+  site = await WidgetSite.start({
+    dist: join(ROOT, 'dist'),
+    files: { '/site.srbundle': bundle, '/damaged.srbundle': join(workDir, 'damaged.srbundle') },
+    // The widget's files are also copied under another folder, as a site owner may put them anywhere.
+    folders: { [MODEL_PATH]: `${MODEL_ROOT}cranfield-tiny`, [COPIED_TO]: join(ROOT, 'dist') },
+    pages: {
+      '/': widgetPage({ index: '/site.srbundle', model: MODEL_PATH, placeholder: 'Search the docs' }),
+      '/lexical.html': widgetPage({ index: '/site.srbundle' }),
+      '/missing.html': widgetPage({ index: '/missing.srbundle', model: MODEL_PATH }),
+      '/damaged.html': widgetPage({ index: '/damaged.srbundle' }),
+      '/docs/guide/page.html': widgetPage(
+        { index: '../../site.srbundle', model: `../..${MODEL_PATH}` },
+        { script: `${COPIED_TO}widget.js` },
+      ),
+    },
+  });
+});
+
+test.afterAll(async () => {
+  await site?.close();
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+});
+
+interface Watch {
+  readonly consoleErrors: string[];
+  readonly dialogs: string[];
+}
+
+/** Opens a page of the site with listeners for CSP violations and `sr-select` installed before any script runs. */
+async function visit(page: Page, path = '/'): Promise<Watch> {
+  const watch: Watch = { consoleErrors: [], dialogs: [] };
+  page.on('console', (message) => {
+    if (message.type() === 'error') watch.consoleErrors.push(message.text());
+  });
+  page.on('pageerror', (error) => watch.consoleErrors.push(String(error)));
+  page.on('dialog', (dialog) => {
+    watch.dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  await page.addInitScript(() => {
+    const state = { selects: [] as unknown[], violations: [] as string[], mutations: [] as string[] };
+    (window as unknown as { __sr: typeof state }).__sr = state;
+    document.addEventListener('securitypolicyviolation', (e) =>
+      state.violations.push(`${e.violatedDirective} ${e.blockedURI}`),
+    );
+    document.addEventListener('sr-select', (e) => state.selects.push((e as CustomEvent).detail));
+  });
+  await page.goto(`${site.url}${path}`);
+  await page.evaluate(() => customElements.whenDefined('self-retrieval-search'));
+  return watch;
+}
+
+const widget = (page: Page) => page.locator('self-retrieval-search');
+const trigger = (page: Page) => widget(page).locator('[part~="trigger"]');
+const dialog = (page: Page) => widget(page).locator('dialog');
+const input = (page: Page) => widget(page).getByRole('combobox');
+const options = (page: Page) => widget(page).getByRole('option');
+
+/** The element focused inside the widget's shadow root (document.activeElement is the host). */
+function focusedPart(page: Page): Promise<string | null> {
+  return page.evaluate(
+    () => document.querySelector('self-retrieval-search')?.shadowRoot?.activeElement?.getAttribute('part') ?? null,
+  );
+}
+
+function selects(page: Page): Promise<SelectDetail[]> {
+  return page.evaluate(() => (window as unknown as { __sr: { selects: SelectDetail[] } }).__sr.selects);
+}
+
+/** Waits for the model's own ranking (not the keyword stand-in). */
+async function waitForModelResults(page: Page): Promise<void> {
+  await expect(dialog(page)).toHaveAttribute('data-model', /^(ready|failed)$/, { timeout: 240_000 });
+  // A failed model says why in the dialog: show that rather than a bare attribute mismatch.
+  expect(await widget(page).locator('[part~="model-status"]').textContent()).not.toContain('could not be loaded');
+  await expect(dialog(page)).toHaveAttribute('data-model', 'ready');
+  await expect(dialog(page)).toHaveAttribute('data-results', 'final', { timeout: 240_000 });
+  await expect(dialog(page)).toHaveAttribute('data-result-mode', 'hybrid');
+}
+
+function note(testInfo: TestInfo, type: string, description: string): void {
+  testInfo.annotations.push({ type, description });
+  console.log(`[${testInfo.project.name}] ${type}: ${description}`);
+}
+
+test('keyboard only: shortcut, type, arrows, Enter opens the passage in its document, Esc back, Esc closes', async ({
+  page,
+}, testInfo) => {
+  await visit(page);
+  await screenshot(page, testInfo, 'widget-closed');
+  // The trigger is the page's first focusable element and shows the shortcut.
+  await page.keyboard.press('Tab');
+  expect(await focusedPart(page)).toBe('trigger');
+  await expect(trigger(page)).toHaveAttribute('aria-keyshortcuts', 'Control+K');
+  await expect(trigger(page)).toContainText('Ctrl K');
+  await page.keyboard.press('Escape'); // nothing open: nothing happens
+  await page.keyboard.press('Control+k');
+  await expect(dialog(page)).toHaveAttribute('open', '');
+  expect(await focusedPart(page)).toBe('input');
+  await expect(input(page)).toHaveAccessibleName('Search the docs');
+
+  const started = Date.now();
+  await page.keyboard.type(QUERY);
+  await expect(dialog(page)).toHaveAttribute('data-results', /^(interim|final)$/, { timeout: 120_000 });
+  note(testInfo, 'first results (ms from typing)', String(Date.now() - started));
+  await expect(options(page).first()).toContainText(/slipstream/i);
+  await expect(dialog(page)).toHaveAttribute('data-model', /^(ready|failed)$/, { timeout: 240_000 });
+  note(testInfo, 'model ready (ms from typing)', String(Date.now() - started));
+  await waitForModelResults(page);
+  note(testInfo, 'model results (ms from typing)', String(Date.now() - started));
+  await expect(widget(page).getByRole('status')).toHaveText(/^\d+ results?$/);
+  expect(await options(page).count()).toBeGreaterThan(2);
+
+  // Arrows move the active option; focus stays in the input (aria-activedescendant).
+  await page.keyboard.press('ArrowDown');
+  await expect(input(page)).toHaveAttribute('aria-activedescendant', 'sr-option-0');
+  await expect(options(page).nth(0)).toHaveAttribute('aria-selected', 'true');
+  await page.keyboard.press('ArrowDown');
+  await expect(input(page)).toHaveAttribute('aria-activedescendant', 'sr-option-1');
+  await expect(options(page).nth(0)).toHaveAttribute('aria-selected', 'false');
+  await expect(options(page).nth(1)).toHaveAttribute('aria-selected', 'true');
+  expect(await focusedPart(page)).toBe('input');
+  const chosenTitle = await options(page).nth(1).locator('[part~="option-title"]').textContent();
+
+  await page.keyboard.press('Enter');
+  await expect(dialog(page)).toHaveAttribute('data-view', 'document');
+  const [detail] = await selects(page);
+  expect(detail?.query).toBe(QUERY);
+  expect(detail?.passage.title).toBe(chosenTitle);
+  expect(typeof detail?.scores.fused).toBe('number');
+  const marked = widget(page).locator('mark[part~="passage-mark"]');
+  await expect(marked).toBeVisible();
+  expect((await marked.textContent())?.length).toBe(detail!.passage.end - detail!.passage.start);
+  await screenshot(page, testInfo, 'widget-document');
+
+  await page.keyboard.press('Escape');
+  await expect(dialog(page)).toHaveAttribute('data-view', 'results');
+  await expect(dialog(page)).toHaveAttribute('open', '');
+  expect(await focusedPart(page)).toBe('input');
+  await page.keyboard.press('Escape');
+  await expect(dialog(page)).not.toHaveAttribute('open');
+  expect(await focusedPart(page)).toBe('trigger');
+});
+
+test('mouse: click the trigger, type, click the second result', async ({ page }, testInfo) => {
+  await visit(page);
+  await trigger(page).click();
+  await input(page).fill(MOUSE_QUERY);
+  await waitForModelResults(page);
+  await screenshot(page, testInfo, 'widget-results');
+  const second = options(page).nth(1);
+  const title = await second.locator('[part~="option-title"]').textContent();
+  const path = await second.locator('[part~="option-path"]').textContent();
+  await second.click();
+  await expect(dialog(page)).toHaveAttribute('data-view', 'document');
+  const [detail] = await selects(page);
+  expect(detail).toMatchObject({ query: MOUSE_QUERY, passage: { title } });
+  expect(path).toContain(detail!.passage.documentPath);
+  expect(detail!.passage.id).toMatch(/\S/);
+  expect(detail!.passage.end).toBeGreaterThan(detail!.passage.start);
+  expect(detail!.scores).toEqual(expect.objectContaining({ fused: expect.any(Number), lexical: expect.any(Number) }));
+  await widget(page)
+    .getByRole('button', { name: /Back to results/ })
+    .click();
+  await expect(dialog(page)).toHaveAttribute('data-view', 'results');
+  // A host that handles the choice itself prevents the event: the dialog then stays on the results.
+  await page.evaluate(() => document.addEventListener('sr-select', (e) => e.preventDefault()));
+  await options(page).first().click();
+  await expect.poll(async () => (await selects(page)).length).toBe(2);
+  await expect(dialog(page)).toHaveAttribute('data-view', 'results');
+  await widget(page).getByRole('button', { name: 'Close search' }).click();
+  await expect(dialog(page)).not.toHaveAttribute('open');
+  expect(await focusedPart(page)).toBe('trigger');
+});
+
+test('axe: the open widget with results has no serious or critical violation, light and dark', async ({
+  page,
+}, testInfo) => {
+  await visit(page);
+  await trigger(page).click();
+  await input(page).fill(QUERY);
+  await waitForModelResults(page);
+  await page.keyboard.press('ArrowDown');
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    if (scheme === 'dark') await screenshot(page, testInfo, 'widget-dark');
+    const scan = await new AxeBuilder({ page }).include('self-retrieval-search').analyze();
+    const serious = scan.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+    note(testInfo, `axe ${scheme}`, `${scan.violations.length} violations (${scan.passes.length} rules passed)`);
+  }
+});
+
+test('untrusted text stays inert under the CSP, and nothing outside the shadow root changes', async ({
+  page,
+}, testInfo) => {
+  const watch = await visit(page);
+  // Installed before the first open: any change to the page outside the widget's shadow root is recorded.
+  await page.evaluate(() => {
+    const log = (window as unknown as { __sr: { mutations: string[] } }).__sr.mutations;
+    new MutationObserver((records) => {
+      for (const r of records) log.push(`${r.type} ${(r.target as Element).nodeName} ${r.attributeName ?? ''}`);
+    }).observe(document.documentElement, { subtree: true, attributes: true, childList: true, characterData: true });
+  });
+  await trigger(page).click();
+  await input(page).fill(XSS_WORD);
+  await expect(dialog(page)).toHaveAttribute('data-results', /^(interim|final)$/);
+  await expect(widget(page).locator('[part~="listbox"]')).toContainText('<script>window.__xss=1</script>');
+  await expect(widget(page).locator('[part~="listbox"]')).toContainText('<img src=x onerror="window.__xss=1">');
+  await waitForModelResults(page);
+  const inside = () =>
+    page.evaluate(() => {
+      const root = document.querySelector('self-retrieval-search')!.shadowRoot!;
+      return {
+        dangerous: root.querySelector('dialog')!.querySelectorAll('script, img, style, a, iframe, object, embed')
+          .length,
+        styles: root.querySelectorAll('style').length,
+        styled: root.querySelectorAll('[style]').length,
+      };
+    });
+  expect(await inside()).toEqual({ dangerous: 0, styles: 0, styled: 0 });
+  // Open the text document's passage in place: the full text is text too.
+  const xssOption = options(page).filter({ hasText: '<script>' }).first();
+  await xssOption.click();
+  await expect(dialog(page)).toHaveAttribute('data-view', 'document');
+  await expect(widget(page).locator('[part~="document-text"]')).toContainText('javascript:window.__xss=1');
+  expect(await inside()).toEqual({ dangerous: 0, styles: 0, styled: 0 });
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Escape');
+  await expect(dialog(page)).not.toHaveAttribute('open');
+
+  const state = await page.evaluate(() => {
+    const w = window as unknown as { __xss?: unknown; __sr: { violations: string[]; mutations: string[] } };
+    return { xss: w.__xss, violations: w.__sr.violations, mutations: w.__sr.mutations };
+  });
+  expect(state.xss).toBeUndefined();
+  expect(state.violations).toEqual([]);
+  expect(state.mutations).toEqual([]);
+  expect(watch.dialogs).toEqual([]);
+  expect(watch.consoleErrors.filter((e) => /Content Security Policy|Refused to/i.test(e))).toEqual([]);
+  expect(watch.consoleErrors).toEqual([]);
+  await expect(page.locator('main')).toBeVisible();
+  note(testInfo, 'CSP', `${site.requests.length} requests under ${"script-src 'self' 'wasm-unsafe-eval'"}`);
+});
+
+test('lazy: a shell of at most 30 KB gzip, nothing else fetched before the first open; a second visit loads the model from the cache', async ({
+  page,
+}, testInfo) => {
+  test.setTimeout(600_000); // two model loads: minutes on SwiftShader
+  const shell = readFileSync(join(ROOT, 'dist', 'widget.js'));
+  const gzip = gzipSync(shell).length;
+  note(testInfo, 'shell size', `dist/widget.js ${shell.length} B, ${gzip} B gzip`);
+  expect(gzip).toBeLessThanOrEqual(SHELL_LIMIT_BYTES);
+
+  const from = site.requests.length;
+  await visit(page);
+  await page.waitForLoadState('networkidle');
+  const before = site.requests.slice(from).map((r) => r.path);
+  note(testInfo, 'requests before first open', before.join(' '));
+  expect(before.filter((p) => p !== '/favicon.ico')).toEqual(['/', '/widget.js']);
+  const resources = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name));
+  expect(resources.filter((name) => !name.endsWith('/favicon.ico'))).toEqual([`${site.url}/widget.js`]);
+
+  await page.keyboard.press('Control+k');
+  await input(page).fill(QUERY);
+  await waitForModelResults(page);
+  const after = site.requests.slice(from).map((r) => r.path);
+  for (const expected of [
+    /^\/widget\/engine-client-.*\.js$/,
+    /^\/widget\/widget\.worker-.*\.js$/,
+    /^\/site\.srbundle$/,
+  ]) {
+    expect(after.some((p) => expected.test(p))).toBe(true);
+  }
+  const weights = (requests: readonly SiteRequest[]) =>
+    requests.filter((r) => r.method === 'GET' && r.path.startsWith(`${MODEL_PATH}onnx/`));
+  expect(weights(site.requests.slice(from))).toHaveLength(1);
+  await expect(widget(page).locator('[part~="model-status"]')).not.toContainText('(cached)');
+
+  // A second visit: the model comes from this origin's model cache, with no request to the model folder at all.
+  const second = site.requests.length;
+  await page.reload();
+  await page.keyboard.press('Control+k');
+  await input(page).fill(QUERY);
+  await waitForModelResults(page);
+  await expect(widget(page).locator('[part~="model-status"]')).toContainText('(cached)');
+  expect(site.requests.slice(second).filter((r) => r.path.startsWith(MODEL_PATH))).toEqual([]);
+});
+
+test('copied anywhere: widget files in another folder, index and model given relative to the page', async ({
+  page,
+}) => {
+  const from = site.requests.length;
+  await visit(page, '/docs/guide/page.html');
+  await trigger(page).click();
+  await input(page).fill(QUERY);
+  await waitForModelResults(page);
+  const paths = site.requests.slice(from).map((r) => r.path);
+  // The worker and ONNX Runtime are found beside the shell, wherever it is; nothing is asked of the site's root.
+  expect(paths.some((p) => /^\/static\/search\/widget\/widget\.worker-.*\.js$/.test(p))).toBe(true);
+  expect(paths).toContain('/static/search/widget/ort/ort-wasm-simd-threaded.asyncify.wasm');
+  expect(paths.filter((p) => p.startsWith('/widget'))).toEqual([]);
+});
+
+test('without a model attribute: keyword search, said so; a new index attribute re-opens the engine', async ({
+  page,
+}) => {
+  await visit(page, '/lexical.html');
+  await trigger(page).click();
+  await input(page).fill(QUERY);
+  await expect(dialog(page)).toHaveAttribute('data-results', 'final');
+  await expect(dialog(page)).toHaveAttribute('data-model', 'none');
+  await expect(widget(page).getByRole('status')).toContainText('keyword');
+  await expect(widget(page).locator('[part~="model-status"]')).toContainText('no model is configured');
+  await expect(options(page).first()).toContainText(/slipstream/i);
+
+  // The open dialog follows its attributes: another index ends the engine and opens the new one.
+  await widget(page).evaluate((el) => el.setAttribute('index', '/missing.srbundle'));
+  await expect(dialog(page)).toHaveAttribute('data-error-code', 'INDEX_NOT_FOUND');
+  await widget(page).evaluate((el) => el.setAttribute('index', '/site.srbundle'));
+  await expect(dialog(page)).toHaveAttribute('data-engine', 'ready');
+  await expect(dialog(page)).toHaveAttribute('data-results', 'final');
+  await expect(options(page).first()).toContainText(/slipstream/i);
+});
+
+test('a bad index: a coded error in the dialog, and the trigger still works', async ({ page }, testInfo) => {
+  await visit(page, '/missing.html');
+  await trigger(page).click();
+  await expect(dialog(page)).toHaveAttribute('data-engine', 'error');
+  await expect(dialog(page)).toHaveAttribute('data-error-code', 'INDEX_NOT_FOUND');
+  await expect(widget(page).getByRole('status')).toContainText('INDEX_NOT_FOUND');
+  await screenshot(page, testInfo, 'widget-error');
+  await page.keyboard.press('Escape');
+  await expect(dialog(page)).not.toHaveAttribute('open');
+  expect(await focusedPart(page)).toBe('trigger');
+  await page.keyboard.press('Enter'); // the trigger opens it again, and it tries again
+  await expect(dialog(page)).toHaveAttribute('open', '');
+  await expect(dialog(page)).toHaveAttribute('data-error-code', 'INDEX_NOT_FOUND');
+
+  await visit(page, '/damaged.html');
+  await trigger(page).click();
+  await expect(dialog(page)).toHaveAttribute('data-error-code', 'BUNDLE_CORRUPT');
+  await expect(widget(page).getByRole('status')).toContainText('BUNDLE_CORRUPT');
+});

@@ -1,0 +1,99 @@
+// The typed API of the widget's worker (workers/widget.worker.ts), as the <self-retrieval-search> element sees it
+// through Comlink. Everything crossing it is structured-cloneable data; callbacks are Comlink proxies.
+import type { RetrievalMode, PassageScores } from '../src/core/self-retriever';
+
+/** Where the widget's model comes from: a folder URL (absolute, already resolved against the page) or a registry
+ * id; absent, the widget searches with BM25 only. */
+export type WidgetModelSource =
+  { readonly kind: 'url'; readonly url: string } | { readonly kind: 'registry'; readonly id: string };
+
+export interface WidgetOpenRequest {
+  /** Absolute URL of a one-file index bundle (the CLI's `index --out`). */
+  readonly indexUrl: string;
+  readonly model?: WidgetModelSource;
+}
+
+/** What the bundle holds, once it is loaded and searchable (with BM25 at least). */
+export interface WidgetLibrarySummary {
+  readonly passages: number;
+  readonly documents: number;
+}
+
+/** How far the model got; `failed` leaves keyword search running. */
+export type WidgetModelPhase = 'none' | 'downloading' | 'loading' | 'ready' | 'failed';
+
+export interface WidgetModelState {
+  readonly phase: WidgetModelPhase;
+  /** Bytes downloaded and the total when known (phase `downloading`). */
+  readonly loaded?: number;
+  readonly total?: number | null;
+  /** The model's name, once its plan or cache entry is known. */
+  readonly name?: string;
+  /** Where it runs (phase `ready`). */
+  readonly device?: 'webgpu' | 'wasm';
+  /** Whether the model came from the origin's model cache without a download (phase `ready`). */
+  readonly fromCache?: boolean;
+  /** Why it failed (phase `failed`): a stable code and a message for people. */
+  readonly code?: string;
+  readonly message?: string;
+}
+
+/** A passage as the widget shows it and as the `sr-select` event carries it. */
+export interface WidgetPassage {
+  readonly id: string;
+  readonly documentPath: string;
+  readonly title: string;
+  readonly text: string;
+  readonly page?: number;
+  readonly section?: string;
+  /** Character offsets in the document's text. */
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface WidgetHit {
+  readonly rank: number;
+  readonly passage: WidgetPassage;
+  readonly scores: PassageScores;
+}
+
+/** Why keyword results answer instead of the model's: still loading, none configured, or it failed to load. */
+export type WidgetFallback = 'model-loading' | 'no-model' | 'model-failed';
+
+export interface WidgetSearchRequest {
+  /** Identifies the search for `cancel`; a new search also cancels the one before it. */
+  readonly id: string;
+  readonly query: string;
+  readonly mode: RetrievalMode;
+}
+
+export interface WidgetSearchResponse {
+  readonly id: string;
+  readonly query: string;
+  /** The mode that actually ranked the hits. */
+  readonly mode: RetrievalMode;
+  readonly hits: readonly WidgetHit[];
+  readonly fallback?: WidgetFallback;
+  readonly millis: number;
+}
+
+/** A document's full parsed text, to show a passage in place. */
+export interface WidgetDocument {
+  readonly path: string;
+  readonly text: string;
+}
+
+/** Codes of the errors the worker throws (besides those of src/core/bundle.ts and the model sources and store). */
+export type WidgetErrorCode =
+  'INDEX_NOT_FOUND' | 'INDEX_UNREACHABLE' | 'NOT_OPEN' | 'UNKNOWN_MODEL' | 'MODEL_LOAD_FAILED';
+
+export interface WidgetWorkerApi {
+  /** Fetches and checks the bundle; resolves once keyword search works. The model, if any, is then fetched and
+   * loaded in the background, each phase reported through `onModel`. */
+  open(request: WidgetOpenRequest, onModel: (state: WidgetModelState) => void): Promise<WidgetLibrarySummary>;
+  /** Searches with the model when it is ready, else at once with BM25 (labelled by `fallback`). */
+  search(request: WidgetSearchRequest): Promise<WidgetSearchResponse>;
+  cancel(id: string): void;
+  /** The document's parsed text, when the bundle carries its sources. */
+  document(path: string): Promise<WidgetDocument | undefined>;
+}
