@@ -29,7 +29,12 @@ const appHeaders = {
   'Content-Security-Policy': "script-src 'self' 'wasm-unsafe-eval'",
 };
 
-function ortRuntime(): Plugin {
+/**
+ * ONNX Runtime's files, emitted once into `folder` (the app's `ort/`, the widget's `widget/ort/`, beside its worker,
+ * so a site can copy the widget anywhere); `emit: false` for a worker's own build, which only drops its copy.
+ */
+function ortRuntime({ chunks, folder, emit = true }: { chunks: string; folder: string; emit?: boolean }): Plugin {
+  const hashedCopy = new RegExp(`^${chunks}/ort-wasm-simd-threaded[^/]*\\.wasm$`);
   return {
     name: 'self-retrieval:ort-runtime',
     configureServer(server) {
@@ -42,12 +47,13 @@ function ortRuntime(): Plugin {
     },
     generateBundle(_options, bundle) {
       // ONNX Runtime's own `new URL('….wasm', import.meta.url)` makes Vite emit a hashed 27 MB copy that is never
-      // fetched (configureOffline points wasmPaths at ort/): drop it rather than ship the runtime twice.
+      // fetched (configureOffline points wasmPaths at the folder): drop it rather than ship the runtime twice.
       for (const fileName of Object.keys(bundle)) {
-        if (/^assets\/ort-wasm-simd-threaded[^/]*\.wasm$/.test(fileName)) delete bundle[fileName];
+        if (hashedCopy.test(fileName)) delete bundle[fileName];
       }
+      if (!emit) return;
       for (const name of ORT_FILES) {
-        this.emitFile({ type: 'asset', fileName: `ort/${name}`, source: readFileSync(join(ortDist, name)) });
+        this.emitFile({ type: 'asset', fileName: `${folder}/${name}`, source: readFileSync(join(ortDist, name)) });
       }
     },
   };
@@ -74,23 +80,6 @@ function offlineShell(): Plugin[] {
   });
 }
 
-/** The widget's copy of ONNX Runtime's files, in `widget/ort/` beside its chunks (the worker finds them relative to
- * itself, so a site can put `widget.js` and `widget/` anywhere). */
-function widgetOrtRuntime(emit: boolean): Plugin {
-  return {
-    name: 'self-retrieval:widget-ort-runtime',
-    generateBundle(_options, bundle) {
-      for (const fileName of Object.keys(bundle)) {
-        if (/^widget\/ort-wasm-simd-threaded[^/]*\.wasm$/.test(fileName)) delete bundle[fileName];
-      }
-      if (!emit) return; // the worker's build only drops its copy; the main build emits the files once
-      for (const name of ORT_FILES) {
-        this.emitFile({ type: 'asset', fileName: `widget/ort/${name}`, source: readFileSync(join(ortDist, name)) });
-      }
-    },
-  };
-}
-
 export default defineConfig(({ mode }) => {
   if (mode === 'widget') {
     // `dist/widget.js` (the <self-retrieval-search> shell a page loads) and everything it loads lazily under
@@ -103,11 +92,11 @@ export default defineConfig(({ mode }) => {
     return {
       publicDir: false,
       base: './',
-      plugins: [widgetOrtRuntime(true)],
+      plugins: [ortRuntime({ chunks: 'widget', folder: 'widget/ort' })],
       resolve: { conditions: ['worker', ...defaultClientConditions] },
       worker: {
         format: 'es',
-        plugins: () => [widgetOrtRuntime(false)],
+        plugins: () => [ortRuntime({ chunks: 'widget', folder: 'widget/ort', emit: false })],
         rollupOptions: {
           output: {
             entryFileNames: 'widget/[name]-[hash].js',
@@ -146,7 +135,7 @@ export default defineConfig(({ mode }) => {
   return {
     // 'mpa' turns off the SPA fallback: a missing model file must be a 404, not index.html (design.md §4).
     appType: 'mpa',
-    plugins: [ortRuntime(), offlineShell()],
+    plugins: [ortRuntime({ chunks: 'assets', folder: 'ort' }), offlineShell()],
     // Parsing runs in workers, where there is no `document`: prefer packages' worker builds over their DOM ones
     // (decode-named-character-reference's browser build decodes entities with document.createElement).
     resolve: { conditions: ['worker', ...defaultClientConditions] },

@@ -2,7 +2,7 @@
 // #offline-status: saving the app, ready to work offline, or a new version waiting for a reload. Imported for its
 // effect by main.ts. A module of the page bundle, never an inline script, so `script-src 'self'` is enough.
 import { Workbox } from 'workbox-window';
-import { element } from './dom';
+import { element, errorText } from './dom';
 
 type OfflineState = 'off' | 'unsupported' | 'installing' | 'ready' | 'update' | 'error';
 
@@ -20,10 +20,6 @@ function show(state: OfflineState, text: string, action?: { label: string; run: 
     button.addEventListener('click', action.run, { once: true });
     statusEl.append(' ', button);
   }
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 async function register(): Promise<void> {
@@ -66,5 +62,5 @@ if (import.meta.env.DEV) {
 } else if (!('serviceWorker' in navigator)) {
   show('unsupported', 'This browser cannot keep the app for offline use.');
 } else {
-  register().catch((error: unknown) => show('error', `Offline use is unavailable: ${errorMessage(error)}`));
+  register().catch((error: unknown) => show('error', `Offline use is unavailable: ${errorText(error)}`));
 }
