@@ -1,5 +1,6 @@
 // The typed API of the widget's worker (workers/widget.worker.ts), as the <self-retrieval-search> element sees it
 // through Comlink. Everything crossing it is structured-cloneable data; callbacks are Comlink proxies.
+import type { BundlePassage } from '../src/core/library-bundle';
 import type { RetrievalMode, PassageScores } from '../src/core/self-retriever';
 
 /** Where the widget's model comes from: a folder URL (absolute, already resolved against the page) or a registry
@@ -38,18 +39,9 @@ export interface WidgetModelState {
   readonly message?: string;
 }
 
-/** A passage as the widget shows it and as the `sr-select` event carries it. */
-export interface WidgetPassage {
-  readonly id: string;
-  readonly documentPath: string;
-  readonly title: string;
-  readonly text: string;
-  readonly page?: number;
-  readonly section?: string;
-  /** Character offsets in the document's text. */
-  readonly start: number;
-  readonly end: number;
-}
+/** A passage as the widget shows it and as the `sr-select` event carries it: the bundle's passage, with its
+ * offsets in the document's text. */
+export type WidgetPassage = BundlePassage;
 
 export interface WidgetHit {
   readonly rank: number;

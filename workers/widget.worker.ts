@@ -165,21 +165,7 @@ async function loadModel(
 }
 
 function hitOf(lib: Library, p: Pick<RankedPassage, 'entry' | 'rank' | 'scores'>): WidgetHit {
-  const passage = lib.loaded.passages[p.entry]!;
-  return {
-    rank: p.rank,
-    scores: p.scores,
-    passage: {
-      id: passage.id,
-      documentPath: passage.documentPath,
-      title: passage.title,
-      text: passage.text,
-      start: passage.start,
-      end: passage.end,
-      ...(passage.page !== undefined ? { page: passage.page } : {}),
-      ...(passage.section !== undefined ? { section: passage.section } : {}),
-    },
-  };
+  return { rank: p.rank, scores: p.scores, passage: lib.loaded.passages[p.entry]! };
 }
 
 const api: WidgetWorkerApi = {
