@@ -3,14 +3,26 @@
 // results against the passages actually stored, and each user error for its exit code and its one-line message
 // with no stack trace. The Cranfield bundle cache (XDG_CACHE_HOME) goes to a temporary folder.
 import Ajv2020 from 'ajv/dist/2020';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cranfieldEvalData } from '../src/cli/cranfield-data';
+import { unpackBundle } from '../src/core/bundle';
 import { formatQueriesTsv, formatTrecQrels } from '../src/core/eval-data';
+import { readLibraryBundle } from '../src/core/library-bundle';
 import { cranfieldPassages } from '../src/ingest/cranfield';
 import { DEMO_CRANFIELD, DEMO_MODEL_ID, ROOT } from './paths';
 
@@ -239,13 +251,151 @@ describe('self-retrieval (CLI)', () => {
       const out = join(work, 'notes.srbundle');
       const report = jsonOf(await cli('index', folder, '--out', out, '--json'));
       expectValid('index', report);
-      expect(report).toMatchObject({ out, model: DEMO_MODEL_ID, files: 2, indexed: 2, failed: 0, skipped: 0 });
+      expect(report).toMatchObject({ out, model: DEMO_MODEL_ID, files: 2, indexed: 2, failed: 0, skipped: [] });
       const found = jsonOf(await cli('search', out, 'wind tunnel lift', '--mode', 'lexical', '--json')) as SearchJson;
       expectValid('search', found);
       expect(found.results[0]?.documentPath).toBe('tunnels.md');
     },
     TIMEOUT,
   );
+
+  describe('publishes only what is inside the folder', () => {
+    /** Text that exists only outside the folder: none of it may reach a bundle. */
+    const SECRET = 'ZEBRA-OUTSIDE-7731 the contents of a private file';
+    const PRIVATE = 'QUOKKA-OUTSIDE-4410 notes of another project';
+    let site: string;
+    let docs: string;
+
+    beforeAll(() => {
+      site = join(work, 'site');
+      docs = join(site, 'docs');
+      mkdirSync(join(site, 'outside', 'private'), { recursive: true });
+      mkdirSync(join(docs, 'notes'), { recursive: true });
+      writeFileSync(join(site, 'outside', 'secret.txt'), `${SECRET}\n`);
+      writeFileSync(join(site, 'outside', 'private', 'keys.md'), `# Keys\n\n${PRIVATE}\n`);
+      writeFileSync(join(docs, 'notes', 'tunnels.md'), '# Wind tunnels\n\nA wind tunnel measures lift and drag.\n');
+      writeFileSync(join(docs, 'layers.txt'), 'Boundary layers separate under adverse pressure gradients.\n');
+      symlinkSync(join(site, 'outside', 'secret.txt'), join(docs, 'leak.txt')); // absolute, out
+      symlinkSync('../outside/private', join(docs, 'private')); // a folder, out
+      symlinkSync('../../outside/secret.txt', join(docs, 'notes', 'env')); // relative ../, out
+      symlinkSync('notes/tunnels.md', join(docs, 'see-also.md')); // a file, in
+      symlinkSync('..', join(docs, 'notes', 'loop')); // a cycle
+      execFileSync('mkfifo', [join(docs, 'pipe')]);
+    });
+
+    const OUT_OF_FOLDER = [
+      ['leak.txt', 'OUTSIDE_ROOT'],
+      ['notes/env', 'OUTSIDE_ROOT'],
+      ['notes/loop', 'ALREADY_INCLUDED'],
+      ['pipe', 'NOT_A_FILE'],
+      ['private', 'OUTSIDE_ROOT'],
+    ];
+
+    it(
+      'index skips links out of the folder with their reason, and no byte of the outside files is in the bundle',
+      async () => {
+        const out = join(work, 'site.srbundle');
+        const report = jsonOf(await cli('index', docs, '--out', out, '--json')) as {
+          skipped: { path: string; reason: string; message: string }[];
+          outside: unknown[];
+        };
+        expectValid('index', report);
+        expect(report).toMatchObject({ files: 3, indexed: 2, duplicates: 1, outside: [] });
+        expect(report.skipped.map((s) => [s.path, s.reason])).toEqual(OUT_OF_FOLDER);
+        expect(report.skipped[0]!.message).toContain(join(site, 'outside', 'secret.txt'));
+
+        const bytes = readFileSync(out);
+        for (const secret of [SECRET, PRIVATE]) {
+          expect(bytes.includes(Buffer.from(secret.slice(0, 18)))).toBe(false);
+        }
+        const library = readLibraryBundle(unpackBundle(new Uint8Array(bytes)));
+        const published = JSON.stringify([library.documents, library.passages, library.sources]);
+        expect(published).not.toContain('ZEBRA');
+        expect(published).not.toContain('QUOKKA');
+        expect(library.documents.map((d) => [d.path, d.status])).toEqual([
+          ['layers.txt', 'indexed'],
+          ['notes/tunnels.md', 'indexed'],
+          ['see-also.md', 'duplicate'],
+        ]);
+
+        // The file the inside link leads to is searchable.
+        const found = jsonOf(await cli('search', out, 'wind tunnel lift drag', '--mode', 'lexical', '--json'));
+        expect((found as SearchJson).results[0]?.documentPath).toBe('notes/tunnels.md');
+
+        // For people: each entry left out is named on stderr with its reason.
+        const human = await cli('index', docs, '--out', join(work, 'site-2.srbundle'));
+        expect(human.status, human.stderr).toBe(0);
+        for (const [path, reason] of OUT_OF_FOLDER) expect(human.stderr).toContain(`skipped (${reason}): ${path} `);
+      },
+      TIMEOUT,
+    );
+
+    it(
+      'index --list prints what would be published, and writes nothing',
+      async () => {
+        const listed = await cli('index', docs, '--list');
+        expect(listed.status, listed.stderr).toBe(0);
+        expect(listed.stdout).toMatch(/3 files would be published \(2 indexed, 2 passages/);
+        expect(listed.stdout).toMatch(/indexed +\d+ B +1 passage +layers\.txt/);
+        expect(listed.stdout).toMatch(/duplicate +\d+ B +see-also\.md \(same as notes\/tunnels\.md\)/);
+        expect(listed.stdout).toMatch(/OUTSIDE_ROOT +leak\.txt is a link to .*outside the folder/);
+        expect(listed.stdout).not.toContain('ZEBRA');
+
+        const report = jsonOf(await cli('index', docs, '--dry-run', '--json')) as {
+          documents: { path: string; size: number; passages: number }[];
+          skipped: { path: string; reason: string }[];
+        };
+        expectValid('index', report);
+        expect(report).toMatchObject({ folder: docs, list: true, files: 3, passages: 2 });
+        expect(report.documents.find((d) => d.path === 'layers.txt')).toMatchObject({
+          size: statSync(join(docs, 'layers.txt')).size,
+          passages: 1,
+        });
+        expect(report.skipped.map((s) => [s.path, s.reason])).toEqual(OUT_OF_FOLDER);
+        expect(readdirSync(work).filter((name) => name.startsWith('site') && name !== 'site')).toEqual([
+          'site-2.srbundle',
+          'site.srbundle',
+        ]);
+        expectUserError(await cli('index', docs, '--list', '--out', join(work, 'x.srbundle')), 2, /--list writes no/);
+      },
+      TIMEOUT,
+    );
+
+    it(
+      '--follow-symlinks-outside reads them, and says so for each outside file',
+      async () => {
+        const out = join(work, 'site-outside.srbundle');
+        const report = jsonOf(await cli('index', docs, '--out', out, '--follow-symlinks-outside', '--json')) as {
+          outside: { path: string; realPath: string }[];
+          skipped: { path: string; reason: string }[];
+        };
+        expectValid('index', report);
+        expect(report.outside.map((o) => o.path)).toEqual(['leak.txt', 'notes/env', 'private/keys.md']);
+        expect(report.outside[0]!.realPath).toBe(join(realpathSync(site), 'outside', 'secret.txt'));
+        expect(report.skipped.map((s) => s.reason)).not.toContain('OUTSIDE_ROOT');
+        expect(readFileSync(out).includes(Buffer.from('QUOKKA-OUTSIDE-4410'))).toBe(true);
+
+        const human = await cli('index', docs, '--out', out, '--follow-symlinks-outside');
+        expect(human.status, human.stderr).toBe(0);
+        expect(human.stderr).toContain('read from outside the folder (published): leak.txt → ');
+        expect(human.stderr).toContain('read from outside the folder (published): private/keys.md → ');
+      },
+      TIMEOUT,
+    );
+
+    it(
+      'eval --cranfield refuses a collection file that links out of its folder',
+      async () => {
+        const linked = join(work, 'cranfield-links');
+        mkdirSync(linked);
+        for (const name of ['cran.all.1400', 'cran.qry', 'cranqrel'])
+          symlinkSync(join(DEMO_CRANFIELD, name), join(linked, name));
+        const run = await cli('eval', '--cranfield', linked, '--split', 'test', '--mode', 'lexical');
+        expectUserError(run, 3, /cran\.all\.1400 is a link to .*, outside .*: not read/);
+      },
+      TIMEOUT,
+    );
+  });
 
   describe('user errors: an exit code and one line, never a stack trace', () => {
     it(

@@ -122,7 +122,17 @@ describe('folderLibrary', () => {
     expect(byPath.get('data.xyz')?.hash).toBe(''); // never read, as in the browser
     expect(outcome('dangling.md')).toEqual(['failed', 'READ_FAILED']);
     expect(byPath.get('dangling.md')?.error?.message).toMatch(/^dangling\.md could not be read: /);
-    expect(report).toEqual({ files: 8, indexed: 3, failed: 3, skipped: 1, duplicates: 1, passages: report.passages });
+    expect(report).toMatchObject({ files: 8, indexed: 3, failed: 3, duplicates: 1, outside: [] });
+    // Every entry whose text is not published is listed with its reason, in path order.
+    expect(report.skipped.map((s) => [s.path, s.reason])).toEqual([
+      ['.hidden.md', 'IGNORED'],
+      ['.obsidian', 'IGNORED'],
+      ['data.xyz', 'UNSUPPORTED_TYPE'],
+      ['node_modules', 'IGNORED'],
+      ['notes/Thumbs.db', 'IGNORED'],
+      ['notes/back', 'ALREADY_INCLUDED'],
+      ['notes/draft.md~', 'IGNORED'],
+    ]);
 
     const guide = byPath.get('notes/guide.md')!;
     expect(guide.title).toBe('Wing design guide');

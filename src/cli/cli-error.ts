@@ -6,6 +6,7 @@ export type CliErrorCode =
   | 'USAGE'
   | 'FOLDER_NOT_FOUND'
   | 'NOT_CRANFIELD'
+  | 'OUTSIDE_ROOT'
   | 'BUNDLE_NOT_FOUND'
   | 'BAD_BUNDLE'
   | 'MODEL_NOT_FOUND'
@@ -20,6 +21,7 @@ export const EXIT_CODES: Readonly<Record<CliErrorCode, number>> = {
   EMPTY_QUERY: 2,
   FOLDER_NOT_FOUND: 3,
   NOT_CRANFIELD: 3,
+  OUTSIDE_ROOT: 3,
   BUNDLE_NOT_FOUND: 3,
   BAD_BUNDLE: 3,
   MODEL_NOT_FOUND: 3,

@@ -1,21 +1,22 @@
 // A folder on disk → the content of a library bundle, for `self-retrieval index <folder> --out <bundle>`. Node only.
 // Every file gets the record the browser's ingest would give it (src/store/library.ts `stage` + `prepare`): paths
-// relative to the folder, '/'-separated, in code-unit order; what src/ingest/skip.ts rules out (hidden files, .git,
-// node_modules, OS litter) is left out without a record, exactly as the page's file collector drops it; a type no
-// parser reads is recorded 'skipped' unread; a byte-identical copy of an indexed file is a 'duplicate'; a file that
-// cannot be parsed (or read at all) is 'failed' with its code and a message for people. One bad file never stops
-// the folder. Keys come from the same PassageKeyer the app uses, one document at a time.
+// relative to the folder, '/'-separated, in code-unit order; what the walk leaves out (folder-walk.ts: links out of
+// the folder, hidden files, .git, node_modules, OS litter, pipes and sockets) gets no record and is listed in the
+// report's `skipped` with its reason; a type no parser reads is recorded 'skipped' unread; a byte-identical copy of
+// an indexed file is a 'duplicate'; a file that cannot be parsed (or read at all) is 'failed' with its code and a
+// message for people. One bad file never stops the folder. Keys come from the same PassageKeyer the app uses, one
+// document at a time.
 import { createHash } from 'node:crypto';
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { CodedError } from '../core/errors';
 import type { IndexKey } from '../core/corpus-index';
 import type { BundleDocument, BundlePassage, BundleSource, LibraryContent } from '../core/library-bundle';
 import { IngestError } from '../ingest/document';
 import { isSupported, parseFile } from '../ingest/parse';
 import { DEFAULT_PASSAGE_WORDS, splitPassages, storedPassage } from '../ingest/passages';
-import { directorySkipReason, skipReason } from '../ingest/skip';
 import type { PassageKeyer } from '../store/library';
+import { readWalkedFile, walkFolder, type WalkSkipCode } from './folder-walk';
 
 export type FolderErrorCode = 'FOLDER_NOT_FOUND' | 'NOT_A_FOLDER' | 'FOLDER_EMPTY';
 
@@ -25,20 +26,38 @@ export class FolderError extends CodedError<FolderErrorCode> {}
 export interface FolderLibraryOptions {
   /** Target passage length in words (default: the app's, DEFAULT_PASSAGE_WORDS). */
   readonly passageWords?: number;
+  /** Read files that links lead to outside the folder (off by default: they are skipped as OUTSIDE_ROOT). */
+  readonly followOutside?: boolean;
   /** Called after each file is done: `done` of `total` files, `path` the file just finished. */
   readonly onProgress?: (done: number, total: number, path: string) => void;
 }
 
-/** Counts of the documents recorded (files left out by skip.ts are not recorded, so not counted). */
+/** An entry of the folder whose text is not published, and why. */
+export interface SkippedEntry {
+  readonly path: string;
+  /** UNSUPPORTED_TYPE: recorded unread; the others: left out by the walk, with no record. */
+  readonly reason: WalkSkipCode | 'UNSUPPORTED_TYPE';
+  readonly message: string;
+}
+
+/** A file read from outside the folder, through a link (only with `followOutside`). */
+export interface OutsideFile {
+  readonly path: string;
+  readonly realPath: string;
+}
+
+/** What became of the folder's entries. */
 export interface FolderReport {
-  /** Documents recorded, whatever their status. */
+  /** Documents recorded, whatever their status (entries the walk left out are not recorded). */
   readonly files: number;
   readonly indexed: number;
   readonly failed: number;
-  /** Recorded as 'skipped': types no parser reads (UNSUPPORTED_TYPE). */
-  readonly skipped: number;
+  /** Entries whose text is not published: types no parser reads, and what the walk left out, each with why. */
+  readonly skipped: readonly SkippedEntry[];
   readonly duplicates: number;
   readonly passages: number;
+  /** Files read from outside the folder (empty unless `followOutside`). */
+  readonly outside: readonly OutsideFile[];
 }
 
 export interface FolderLibrary {
@@ -46,75 +65,8 @@ export interface FolderLibrary {
   readonly report: FolderReport;
 }
 
-/** A file found by the walk, or a folder inside it that could not be listed. */
-interface Found {
-  readonly path: string;
-  readonly absolute: string;
-  readonly size: number;
-  readonly mtime: number;
-  /** Why it cannot be read (a folder that could not be listed, a broken link): recorded 'failed' unread. */
-  readonly unreadable?: string;
-}
-
 /** The file read error code recorded for a file (or folder) the operating system would not let us read. */
 const READ_FAILED = 'READ_FAILED';
-
-const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
-/** A short human reason for a failed file-system call. */
-function describeFsError(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'ENOENT') return 'it no longer exists (or is a link to something that does not)';
-  if (code === 'ELOOP') return 'it is a link that points to itself';
-  if (code === 'EISDIR') return 'it is a folder';
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** The folder's files, recursively, minus what skip.ts rules out; symbolic links are followed, cycles are not. */
-async function walk(root: string): Promise<Found[]> {
-  const found: Found[] = [];
-  const visited = new Set<string>([await realpath(root)]);
-  const visit = async (dir: string, prefix: string): Promise<void> => {
-    let entries;
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch (error) {
-      if (prefix === '') throw error;
-      const path = prefix.slice(0, -1);
-      const unreadable = `it is a folder that could not be opened (${describeFsError(error)})`;
-      found.push({ path, absolute: dir, size: 0, mtime: 0, unreadable });
-      return;
-    }
-    for (const entry of entries) {
-      const path = prefix + entry.name;
-      const absolute = join(dir, entry.name);
-      if (entry.isDirectory() || entry.isSymbolicLink()) {
-        if (directorySkipReason(entry.name) !== undefined) continue;
-      }
-      if (!entry.isFile() && !entry.isDirectory() && !entry.isSymbolicLink()) continue; // sockets, FIFOs, devices
-      let info;
-      try {
-        info = await stat(absolute); // follows links
-      } catch (error) {
-        if (skipReason(path) === undefined) {
-          found.push({ path, absolute, size: 0, mtime: 0, unreadable: describeFsError(error) });
-        }
-        continue;
-      }
-      if (info.isDirectory()) {
-        const real = await realpath(absolute).catch(() => absolute);
-        if (visited.has(real)) continue; // a link back up the tree (or to a folder already walked)
-        visited.add(real);
-        await visit(absolute, `${path}/`);
-      } else if (info.isFile() && skipReason(path) === undefined) {
-        found.push({ path, absolute, size: info.size, mtime: Math.trunc(info.mtimeMs) });
-      }
-    }
-  };
-  await visit(root, '');
-  return found.sort((a, b) => byCodeUnits(a.path, b.path));
-}
 
 /**
  * Reads every file under `root` into a library's content — documents (one per file kept), passages, their keys
@@ -137,11 +89,14 @@ export async function folderLibrary(
   if (!rootInfo.isDirectory()) {
     throw new FolderError('NOT_A_FOLDER', `${root} is a file, not a folder: give the folder that holds the documents`);
   }
-  const files = await walk(absoluteRoot);
+  const walk = await walkFolder(absoluteRoot, { followOutside: options.followOutside ?? false });
+  const { files } = walk;
   if (files.length === 0) {
+    const outside = walk.skipped.filter((s) => s.reason === 'OUTSIDE_ROOT').length;
     throw new FolderError(
       'FOLDER_EMPTY',
-      `${root} holds no documents to index (hidden files and folders, .git and node_modules are left out)`,
+      `${root} holds no documents to index (hidden files and folders, .git, node_modules and links out of the ` +
+        `folder are left out${outside > 0 ? `; ${outside} links lead outside it` : ''})`,
     );
   }
 
@@ -166,9 +121,9 @@ export async function folderLibrary(
     } else {
       let bytes: Uint8Array | undefined;
       try {
-        bytes = new Uint8Array(await readFile(file.absolute));
+        bytes = await readWalkedFile(file);
       } catch (error) {
-        const message = `${path} could not be read: ${describeFsError(error)}`;
+        const message = `${path} could not be read: ${(error as Error).message}`;
         documents.push({ ...unread, status: 'failed', error: { code: READ_FAILED, message } });
       }
       if (bytes) {
@@ -201,13 +156,17 @@ export async function folderLibrary(
   }
 
   const count = (status: BundleDocument['status']) => documents.filter((d) => d.status === status).length;
+  const unsupported = documents
+    .filter((d) => d.status === 'skipped')
+    .map((d) => ({ path: d.path, reason: 'UNSUPPORTED_TYPE' as const, message: d.error?.message ?? d.path }));
   const report: FolderReport = {
     files: documents.length,
     indexed: count('indexed'),
     failed: count('failed'),
-    skipped: count('skipped'),
+    skipped: [...unsupported, ...walk.skipped].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
     duplicates: count('duplicate'),
     passages: passages.length,
+    outside: files.filter((f) => f.outside).map((f) => ({ path: f.path, realPath: f.realPath })),
   };
   if (report.indexed === 0) {
     const reasons = documents
@@ -217,7 +176,7 @@ export async function folderLibrary(
     throw new FolderError(
       'FOLDER_EMPTY',
       `${root} holds no document that could be indexed (${report.files} files: ${report.failed} failed, ` +
-        `${report.skipped} of an unsupported type, ${report.duplicates} duplicates)` +
+        `${unsupported.length} of an unsupported type, ${report.duplicates} duplicates)` +
         (reasons.length > 0 ? `; for example: ${reasons.join('; ')}` : ''),
     );
   }

@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writ
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { BundleError, packBundle, unpackBundle } from '../core/bundle';
+import { formatBytes } from '../core/format';
 import { EvalDataError, parseQueriesTsv, parseTrecQrels, type EvalQuery } from '../core/eval-data';
 import {
   libraryBundle,
@@ -29,23 +30,32 @@ import type { CranfieldSplit } from '../ingest/cranfield';
 import { parseArgs, UsageError, type ArgSpec } from './args';
 import { runBench } from './bench';
 import { CliError, EXIT_CODES } from './cli-error';
-import { cranfieldEvalData, cranfieldFingerprint, cranfieldLibraryOf } from './cranfield-data';
+import {
+  cranfieldEvalData,
+  cranfieldFingerprint,
+  cranfieldLibraryOf,
+  type CranfieldReadOptions,
+} from './cranfield-data';
 import { evaluate } from './evaluate';
 import { evalVariants } from './eval-variants';
-import { folderLibrary, FolderError } from './folder-library';
+import { folderLibrary, FolderError, type FolderLibrary, type FolderReport } from './folder-library';
 import { DEFAULT_MODEL, loadModel, loadModelKeyer, locateModel, type ModelLocation } from './node-model';
 import { Progress } from './progress';
 
 const USAGE = `Usage: self-retrieval <command> [options]
 
-  index <folder> --out <bundle> [--model <id|dir>] [--words <n>]
+  index <folder> --out <bundle> [--model <id|dir>] [--words <n>] [--follow-symlinks-outside]
+  index <folder> --list [--json]          what would be published, without writing a bundle
   index --cranfield <dir> --out <bundle> [--model <id|dir>]
   search <bundle> "<query>" [--model <id|dir>] [--mode self|hybrid|lexical] [--k 10] [--json]
   answer <bundle> "<query>" [--model <id|dir>] [--mode …] [--sources 3] [--force] [--json]
   eval <bundle> --queries <tsv> --qrels <trec-qrels> [--mode …] [--model …] [--json]
   eval --cranfield <dir> --split train|tune|test [--mode …] [--model …] [--variants] [--json]
+       [--follow-symlinks-outside]
   bench [--json] [--only=model,index,ingest,search]
 
+Links in a folder that lead outside it are not followed (listed as OUTSIDE_ROOT) unless
+  --follow-symlinks-outside is given; hidden files, .git and node_modules are never read.
 Search options: --beams <title beams> --content-beams <n> --tau <t> --delta <d> --lambda <λ>
   --prior-temperature <T> --no-assess.  The model defaults to the one the bundle was indexed for.`;
 
@@ -171,46 +181,116 @@ function printResults(library: LoadedLibrary, results: readonly RankedPassage[])
   }
 }
 
+/** What a folder's index left out or read from outside, for people (stderr); `--list` shows every entry. */
+function printFolderNotes(report: FolderReport): void {
+  const ignored = report.skipped.filter((s) => s.reason === 'IGNORED' || s.reason === 'UNSUPPORTED_TYPE').length;
+  for (const s of report.skipped) {
+    if (s.reason !== 'IGNORED' && s.reason !== 'UNSUPPORTED_TYPE') console.error(`skipped (${s.reason}): ${s.message}`);
+  }
+  if (ignored > 0) {
+    console.error(`skipped ${ignored} hidden, ignored or unsupported entries (index --list names them)`);
+  }
+  for (const o of report.outside) console.error(`read from outside the folder (published): ${o.path} → ${o.realPath}`);
+}
+
+/** `index <folder> --list`: every file the bundle would hold, and every entry left out, without writing. */
+function printFolderList(folder: string, model: string, built: FolderLibrary): void {
+  const { report, content } = built;
+  const width = Math.max(...content.documents.map((d) => formatBytes(d.size).length));
+  console.log(
+    `${folder}: ${report.files} files would be published (${report.indexed} indexed, ${report.passages} passages, ` +
+      `model ${model}); ${report.skipped.length} entries left out`,
+  );
+  for (const d of content.documents) {
+    const passages = d.status === 'indexed' ? `${d.passages} passage${d.passages === 1 ? '' : 's'}` : '';
+    const why = d.status === 'duplicate' ? ` (same as ${d.duplicateOf})` : d.error ? ` — ${d.error.message}` : '';
+    console.log(
+      `  ${d.status.padEnd(9)} ${formatBytes(d.size).padStart(width)}  ${passages.padEnd(13)} ${d.path}${why}`,
+    );
+  }
+  if (report.skipped.length > 0) console.log('left out:');
+  for (const s of report.skipped) console.log(`  ${s.reason.padEnd(16)} ${s.message}`);
+  for (const o of report.outside) console.log(`read from outside the folder: ${o.path} → ${o.realPath}`);
+}
+
 async function indexCommand(argv: string[]): Promise<void> {
   const { positionals, flags } = parseArgs(argv, {
-    flags: { out: 'string', model: 'string', cranfield: 'string', words: 'number', json: 'boolean' },
+    flags: {
+      out: 'string',
+      model: 'string',
+      cranfield: 'string',
+      words: 'number',
+      json: 'boolean',
+      list: 'boolean',
+      'dry-run': 'boolean',
+      'follow-symlinks-outside': 'boolean',
+    },
     positionals: ['folder'],
     minPositionals: 0,
   });
   const out = str(flags, 'out');
-  if (!out) throw new UsageError('index needs --out <bundle>');
+  const list = Boolean(flags['list'] || flags['dry-run']);
+  const followOutside = Boolean(flags['follow-symlinks-outside']);
+  if (list && out) throw new UsageError('--list writes no bundle: leave out --out');
+  if (!out && !list) throw new UsageError('index needs --out <bundle> (or --list to see what would be published)');
   const cranfield = str(flags, 'cranfield');
   if (!cranfield && positionals.length === 0) throw new UsageError('index needs a <folder> or --cranfield <dir>');
   if (cranfield && positionals.length > 0) throw new UsageError('give a <folder> or --cranfield <dir>, not both');
+  if (cranfield && list) throw new UsageError('--list is for a <folder>');
   const location = locateModel(str(flags, 'model') ?? DEFAULT_MODEL);
   const keyer = await loadModelKeyer(location);
   let content: LibraryContent;
-  let summary: Record<string, number>;
+  let summary: Record<string, unknown>;
+  let folderReport: FolderReport | undefined;
   if (cranfield) {
-    content = cranfieldLibraryOf(cranfield, keyer);
+    content = cranfieldLibraryOf(cranfield, keyer, { followOutside });
     summary = { documents: content.documents.length, passages: content.passages.length };
   } else {
-    const progress = new Progress('index', 1);
+    const folder = positionals[0]!;
+    const progress = new Progress(list ? 'list' : 'index', 1);
     const words = num(flags, 'words');
-    const built = await folderLibrary(positionals[0]!, keyer, {
+    const built = await folderLibrary(folder, keyer, {
       ...(words !== undefined ? { passageWords: words } : {}),
+      followOutside,
       onProgress: (done, total) => {
         progress.total = total;
         progress.set(done);
       },
     });
     progress.done();
+    if (list) {
+      if (flags['json']) console.log(JSON.stringify(listJson(folder, location.id, built)));
+      else printFolderList(folder, location.id, built);
+      return;
+    }
     content = built.content;
+    folderReport = built.report;
     summary = { ...built.report };
   }
   const bytes = packBundle(libraryBundle(content, new Date().toISOString()));
-  writeAtomic(out, bytes);
+  writeAtomic(out!, bytes);
   const report = { out, model: location.id, bytes: bytes.length, ...summary };
-  if (flags['json']) console.log(JSON.stringify(report));
-  else
-    console.error(
-      `wrote ${out}: ${summary['passages']} passages, ${(bytes.length / 1e6).toFixed(2)} MB (model ${location.id})`,
-    );
+  if (flags['json']) {
+    console.log(JSON.stringify(report));
+    return;
+  }
+  if (folderReport) printFolderNotes(folderReport);
+  console.error(
+    `wrote ${out}: ${content.passages.length} passages, ${(bytes.length / 1e6).toFixed(2)} MB (model ${location.id})`,
+  );
+}
+
+/** `index <folder> --list --json`: the documents the bundle would record and the report, with no bundle. */
+function listJson(folder: string, model: string, built: FolderLibrary) {
+  const documents = built.content.documents.map((d) => ({
+    path: d.path,
+    size: d.size,
+    status: d.status,
+    passages: d.passages,
+    ...(d.duplicateOf !== undefined ? { duplicateOf: d.duplicateOf } : {}),
+    ...(d.error !== undefined ? { error: { code: d.error.code, message: d.error.message } } : {}),
+  }));
+  return { folder, model, list: true, ...built.report, documents };
 }
 
 function queryArg(query: string | undefined): string {
@@ -278,8 +358,12 @@ function cacheDir(): string {
 }
 
 /** The Cranfield bundle for a model, built once and kept in the cache (rebuilt when unreadable). */
-async function cranfieldBundle(dir: string, location: ModelLocation): Promise<LoadedLibrary> {
-  const path = join(cacheDir(), `cranfield-${cranfieldFingerprint(dir)}-${location.id}.srbundle`);
+async function cranfieldBundle(
+  dir: string,
+  location: ModelLocation,
+  options: CranfieldReadOptions,
+): Promise<LoadedLibrary> {
+  const path = join(cacheDir(), `cranfield-${cranfieldFingerprint(dir, options)}-${location.id}.srbundle`);
   if (existsSync(path)) {
     try {
       return readLibraryBundle(unpackBundle(new Uint8Array(readFileSync(path))));
@@ -287,7 +371,7 @@ async function cranfieldBundle(dir: string, location: ModelLocation): Promise<Lo
       // A damaged cache entry is rebuilt below.
     }
   }
-  const content = cranfieldLibraryOf(dir, await loadModelKeyer(location));
+  const content = cranfieldLibraryOf(dir, await loadModelKeyer(location), options);
   const bundle = libraryBundle(content, new Date().toISOString());
   writeAtomic(path, packBundle(bundle));
   return readLibraryBundle(bundle);
@@ -308,6 +392,7 @@ async function evalCommand(argv: string[]): Promise<void> {
       cranfield: 'string',
       split: 'string',
       variants: 'boolean',
+      'follow-symlinks-outside': 'boolean',
     },
     positionals: ['bundle'],
     minPositionals: 0,
@@ -320,8 +405,9 @@ async function evalCommand(argv: string[]): Promise<void> {
     if (positionals.length > 0) throw new UsageError('give a <bundle> or --cranfield <dir>, not both');
     const split = str(flags, 'split') ?? 'test';
     if (!['train', 'tune', 'test'].includes(split)) throw new UsageError('--split must be train, tune or test');
-    library = await cranfieldBundle(cranfield, locateModel(str(flags, 'model') ?? DEFAULT_MODEL));
-    ({ queries, qrels } = cranfieldEvalData(cranfield, split as CranfieldSplit));
+    const read = { followOutside: Boolean(flags['follow-symlinks-outside']) };
+    library = await cranfieldBundle(cranfield, locateModel(str(flags, 'model') ?? DEFAULT_MODEL), read);
+    ({ queries, qrels } = cranfieldEvalData(cranfield, split as CranfieldSplit, read));
   } else {
     if (positionals.length === 0) throw new UsageError('eval needs a <bundle> or --cranfield <dir>');
     library = readLibrary(positionals[0]!);
