@@ -1,22 +1,22 @@
 // A folder on disk → the content of a library bundle, for `self-retrieval index <folder> --out <bundle>`. Node only.
-// Every file gets the record the browser's ingest would give it (src/store/library.ts `stage` + `prepare`): paths
+// Every file goes through the browser's per-file pipeline (src/ingest/ingest-file.ts) and gets its record: paths
 // relative to the folder, '/'-separated, in code-unit order; what the walk leaves out (folder-walk.ts: links out of
 // the folder, hidden files, .git, node_modules, OS litter, pipes and sockets) gets no record and is listed in the
 // report's `skipped` with its reason; a type no parser reads is recorded 'skipped' unread; a byte-identical copy of
 // an indexed file is a 'duplicate'; a file that cannot be parsed (or read at all) is 'failed' with its code and a
 // message for people. One bad file never stops the folder. Keys come from the same PassageKeyer the app uses, one
 // document at a time.
-import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { CodedError } from '../core/errors';
 import type { IndexKey } from '../core/corpus-index';
 import type { BundleDocument, BundlePassage, BundleSource, LibraryContent } from '../core/library-bundle';
-import { IngestError } from '../ingest/document';
-import { isSupported, parseFile } from '../ingest/parse';
-import { DEFAULT_PASSAGE_WORDS, splitPassages, storedPassage } from '../ingest/passages';
+import { unsupportedType } from '../ingest/document';
+import { ingestFile } from '../ingest/ingest-file';
+import { isSupported } from '../ingest/parse';
+import { DEFAULT_PASSAGE_WORDS } from '../ingest/passages';
 import type { PassageKeyer } from '../store/library';
-import { readWalkedFile, walkFolder, type WalkSkipCode } from './folder-walk';
+import { readWalkedFile, walkFolder, type WalkedFile, type WalkSkipCode } from './folder-walk';
 
 export type FolderErrorCode = 'FOLDER_NOT_FOUND' | 'NOT_A_FOLDER' | 'FOLDER_EMPTY';
 
@@ -100,59 +100,52 @@ export async function folderLibrary(
     );
   }
 
-  const words = options.passageWords ?? DEFAULT_PASSAGE_WORDS;
   const documents: BundleDocument[] = [];
   const passages: BundlePassage[] = [];
   const keys: IndexKey[] = [];
   const sources: BundleSource[] = [];
   /** Hash → path of the first indexed document with those bytes. */
   const indexedByHash = new Map<string, string>();
+  const known = { duplicateOf: (hash: string) => indexedByHash.get(hash) };
+  const words = { words: options.passageWords ?? DEFAULT_PASSAGE_WORDS };
 
   for (const [done, file] of files.entries()) {
+    documents.push(await fileRecord(file));
+    options.onProgress?.(done + 1, files.length, file.path);
+  }
+
+  /** The record of one file the walk found; its passages, keys and source go into the lists above. */
+  async function fileRecord(file: WalkedFile): Promise<BundleDocument> {
     const { path } = file;
     const ingestedAt = new Date().toISOString();
     const unread = { path, size: file.size, mtime: file.mtime, hash: '', passages: 0, ingestedAt };
-    if (file.unreadable !== undefined) {
-      const message = `${path} could not be read: ${file.unreadable}`;
-      documents.push({ ...unread, status: 'failed', error: { code: READ_FAILED, message } });
-    } else if (!isSupported(path)) {
-      const message = `${path}: files of this type are not supported`;
-      documents.push({ ...unread, status: 'skipped', error: { code: 'UNSUPPORTED_TYPE', message } });
-    } else {
-      let bytes: Uint8Array | undefined;
-      try {
-        bytes = await readWalkedFile(file);
-      } catch (error) {
-        const message = `${path} could not be read: ${(error as Error).message}`;
-        documents.push({ ...unread, status: 'failed', error: { code: READ_FAILED, message } });
-      }
-      if (bytes) {
-        const base = { path, size: bytes.length, mtime: file.mtime, hash: sha256(bytes), ingestedAt };
-        const original = indexedByHash.get(base.hash);
-        if (original !== undefined) {
-          documents.push({ ...base, status: 'duplicate', passages: 0, duplicateOf: original });
-        } else {
-          const outcome = await parse(path, bytes);
-          if (outcome instanceof IngestError) {
-            const status = outcome.code === 'UNSUPPORTED_TYPE' ? 'skipped' : 'failed';
-            documents.push({ ...base, status, passages: 0, error: { code: outcome.code, message: outcome.message } });
-          } else {
-            const split = splitPassages(path, outcome, { words });
-            const documentPassages = split.map((p) => storedPassage(path, p));
-            const documentKeys = keyer.keys(documentPassages);
-            if (documentKeys.length !== documentPassages.length) {
-              throw new Error(`the keyer gave ${documentKeys.length} keys for ${documentPassages.length} passages`);
-            }
-            passages.push(...documentPassages);
-            keys.push(...documentKeys);
-            sources.push({ path, text: outcome.text, sections: outcome.sections, pages: outcome.pages });
-            documents.push({ ...base, status: 'indexed', title: outcome.title, passages: documentPassages.length });
-            indexedByHash.set(base.hash, path);
-          }
-        }
-      }
+    const failed = (why: string) => ({
+      ...unread,
+      status: 'failed' as const,
+      error: { code: READ_FAILED, message: `${path} could not be read: ${why}` },
+    });
+    if (file.unreadable !== undefined) return failed(file.unreadable);
+    if (!isSupported(path)) {
+      const { code, message } = unsupportedType(path);
+      return { ...unread, status: 'skipped', error: { code, message } };
     }
-    options.onProgress?.(done + 1, files.length, path);
+    let bytes: Uint8Array;
+    try {
+      bytes = await readWalkedFile(file);
+    } catch (error) {
+      return failed((error as Error).message);
+    }
+    const outcome = await ingestFile(path, bytes, keyer, known, words);
+    const base = { path, size: bytes.length, mtime: file.mtime, hash: outcome.hash, ingestedAt };
+    if (outcome.kind === 'duplicate') {
+      return { ...base, status: 'duplicate', passages: 0, duplicateOf: outcome.duplicateOf };
+    }
+    if (outcome.kind === 'refused') return { ...base, status: outcome.status, passages: 0, error: outcome.error };
+    passages.push(...outcome.passages);
+    keys.push(...outcome.passages.map((p) => outcome.keys.get(p.id)!));
+    sources.push(outcome.source);
+    indexedByHash.set(outcome.hash, path);
+    return { ...base, status: 'indexed', title: outcome.title, passages: outcome.passages.length };
   }
 
   const count = (status: BundleDocument['status']) => documents.filter((d) => d.status === status).length;
@@ -181,19 +174,4 @@ export async function folderLibrary(
     );
   }
   return { content: { tokenizer: keyer.tokenizer, documents, passages, keys, sources }, report };
-}
-
-function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
-/** The parsed document, or the IngestError that says why there is none (as the browser's ingest words it). */
-async function parse(path: string, bytes: Uint8Array) {
-  try {
-    return await parseFile(path, bytes);
-  } catch (error) {
-    return error instanceof IngestError
-      ? error
-      : new IngestError('PARSE_FAILED', `${path} could not be read: ${String(error)}`);
-  }
 }

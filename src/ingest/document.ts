@@ -28,3 +28,8 @@ export type IngestErrorCode = 'UNSUPPORTED_TYPE' | 'PARSE_FAILED' | 'EMPTY_DOCUM
 
 /** A file that cannot be ingested; `code` says why, the message says it to a person. */
 export class IngestError extends CodedError<IngestErrorCode> {}
+
+/** The error a file of a type no parser reads is recorded with (also before its bytes are read). */
+export function unsupportedType(path: string): IngestError {
+  return new IngestError('UNSUPPORTED_TYPE', `${path}: files of this type are not supported`);
+}

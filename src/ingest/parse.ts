@@ -1,6 +1,6 @@
 // Picks the parser for a file by its name and turns its bytes into a ParsedDocument. Isomorphic: the same code
 // runs in the ingest worker and in Node (CLI). Unknown types are refused with a reason, never guessed at.
-import { IngestError, type ParsedDocument } from './document';
+import { IngestError, unsupportedType, type ParsedDocument } from './document';
 import { parseDocx } from './parsers/docx';
 import { parseHtml } from './parsers/html';
 import { parseMarkdown } from './parsers/markdown';
@@ -85,7 +85,7 @@ export async function parseFile(fileName: string, bytes: Uint8Array): Promise<Pa
   const binary = own(BINARY_PARSERS, ext);
   const parser = own(PARSERS, ext);
   if (!binary && !parser) {
-    throw new IngestError('UNSUPPORTED_TYPE', `${fileName}: files of this type are not supported`);
+    throw unsupportedType(fileName);
   }
   let document: ParsedDocument;
   try {

@@ -15,9 +15,10 @@ import { LexicalIndex } from '../core/lexical-index';
 import { libraryBundle, readLibraryBundle, type BundlePassage } from '../core/library-bundle';
 import { LiveIndex } from '../core/live-index';
 import { lookup } from '../core/prefix-index';
-import { IngestError } from '../ingest/document';
-import { isSupported, parseFile } from '../ingest/parse';
-import { DEFAULT_PASSAGE_WORDS, splitPassages, storedPassage } from '../ingest/passages';
+import { unsupportedType } from '../ingest/document';
+import { contentHash, ingestFile } from '../ingest/ingest-file';
+import { isSupported } from '../ingest/parse';
+import { DEFAULT_PASSAGE_WORDS } from '../ingest/passages';
 import {
   EMPTY_MANIFEST,
   SCHEMA_VERSION,
@@ -109,11 +110,6 @@ const ALL_STORES = ['meta', 'documents', 'sources', 'passages', 'keys', 'shards'
 
 const isQuotaError = (error: unknown) =>
   error instanceof DOMException && (error.name === 'QuotaExceededError' || error.code === 22);
-
-async function sha256(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 /** Normalised relative path: '/'-separated, no leading or repeated slashes, no '.' segments. */
 export function normalizePath(path: string): string {
@@ -251,6 +247,7 @@ export class Library {
         const path = normalizePath(file.path);
         if (!path) continue;
         if (!isSupported(path)) {
+          const { code, message } = unsupportedType(path);
           const doc: DocumentRecord = {
             path,
             size: file.blob.size,
@@ -258,7 +255,7 @@ export class Library {
             hash: '',
             status: 'skipped',
             passages: 0,
-            error: { code: 'UNSUPPORTED_TYPE', message: `${path}: files of this type are not supported` },
+            error: { code, message },
             ingestedAt: new Date().toISOString(),
           };
           skipped.push(doc);
@@ -354,10 +351,10 @@ export class Library {
     return report({ phase: 'done' });
   }
 
-  /** Parses, splits and keys one queued file; nothing is written. */
+  /** Runs one queued file through the ingest pipeline; nothing is written. */
   private async prepare(file: QueuedFile, nextEntry: number, pending: readonly FileChange[]): Promise<FileChange> {
     const bytes = new Uint8Array(await file.blob.arrayBuffer());
-    const hash = await sha256(bytes);
+    const hash = await contentHash(bytes);
     const previous = this.docs.get(file.path);
     const base = { path: file.path, size: file.size, mtime: file.mtime, hash, ingestedAt: new Date().toISOString() };
     if (previous && previous.hash === hash) {
@@ -365,49 +362,41 @@ export class Library {
       return { doc: { ...previous, ...base, ingestedAt: previous.ingestedAt }, put: [], keys: new Map(), drop: [] };
     }
     const oldPassages = previous ? await this.db.getAllFromIndex('passages', 'byDocument', file.path) : [];
-    const original = [...pending.map((c) => c.doc), ...this.docs.values()].find(
-      (d) => d.hash === hash && d.status === 'indexed' && d.path !== file.path,
-    );
-    if (original) {
-      return {
-        doc: { ...base, status: 'duplicate', passages: 0, duplicateOf: original.path },
-        put: [],
-        keys: new Map(),
-        drop: oldPassages,
-      };
-    }
-    let parsed;
-    try {
-      parsed = await parseFile(file.path, bytes);
-    } catch (error) {
-      const ingestError =
-        error instanceof IngestError
-          ? error
-          : new IngestError('PARSE_FAILED', `${file.path} could not be read: ${String(error)}`);
-      const status = ingestError.code === 'UNSUPPORTED_TYPE' ? 'skipped' : 'failed';
-      return {
-        doc: { ...base, status, passages: 0, error: { code: ingestError.code, message: ingestError.message } },
-        put: [],
-        keys: new Map(),
-        drop: oldPassages,
-      };
-    }
-    const split = splitPassages(file.path, parsed, { words: this.options.passageWords });
     const keep = new Map(oldPassages.map((p) => [p.id, p.entry]));
-    const keys = new Map<number, IndexKey>();
-    const put: PassageRecord[] = [];
-    let entry = nextEntry;
-    for (const p of split) {
-      const kept = keep.get(p.id);
-      const record: PassageRecord = { ...storedPassage(file.path, p), entry: kept ?? entry++ };
-      put.push(record);
+    const outcome = await ingestFile(
+      file.path,
+      bytes,
+      this.keyer,
+      {
+        hash,
+        keyed: new Set(keep.keys()),
+        duplicateOf: (h) =>
+          [...pending.map((c) => c.doc), ...this.docs.values()].find(
+            (d) => d.hash === h && d.status === 'indexed' && d.path !== file.path,
+          )?.path,
+      },
+      { words: this.options.passageWords },
+    );
+    if (outcome.kind === 'duplicate') {
+      const doc: DocumentRecord = { ...base, status: 'duplicate', passages: 0, duplicateOf: outcome.duplicateOf };
+      return { doc, put: [], keys: new Map(), drop: oldPassages };
     }
-    const added = put.filter((p) => !keep.has(p.id));
-    this.keyer.keys(added).forEach((key, i) => keys.set(added[i]!.entry, key));
-    const newIds = new Set(split.map((p) => p.id));
+    if (outcome.kind === 'refused') {
+      const doc: DocumentRecord = { ...base, status: outcome.status, passages: 0, error: outcome.error };
+      return { doc, put: [], keys: new Map(), drop: oldPassages };
+    }
+    const keys = new Map<number, IndexKey>();
+    let entry = nextEntry;
+    const put = outcome.passages.map((p): PassageRecord => {
+      const kept = keep.get(p.id);
+      const record = { ...p, entry: kept ?? entry++ };
+      if (kept === undefined) keys.set(record.entry, outcome.keys.get(p.id)!);
+      return record;
+    });
+    const newIds = new Set(outcome.passages.map((p) => p.id));
     return {
-      doc: { ...base, status: 'indexed', title: parsed.title, passages: put.length },
-      source: { path: file.path, text: parsed.text, sections: parsed.sections, pages: parsed.pages },
+      doc: { ...base, status: 'indexed', title: outcome.title, passages: put.length },
+      source: outcome.source,
       put,
       keys,
       drop: oldPassages.filter((p) => !newIds.has(p.id)),
@@ -708,7 +697,7 @@ export class Library {
       ...passages.map((p) => p.id).sort(),
     ].join('\n');
     return {
-      fingerprint: await sha256(new TextEncoder().encode(summary)),
+      fingerprint: await contentHash(new TextEncoder().encode(summary)),
       ok: notIndexed.length === 0 && notStored.length === 0 && indexed.length === passages.length && lexicalOk,
       storedPassages: passages.length,
       indexedPassages: indexed.length,
