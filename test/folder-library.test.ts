@@ -14,6 +14,8 @@ import { lookup } from '../src/core/prefix-index';
 import { folderLibrary, FolderError } from '../src/cli/folder-library';
 import { loadKeyer } from '../src/engines/transformers/keyer';
 import { configureOffline } from '../src/engines/transformers/runtime';
+import { exportLibraryBundle } from '../src/store/bundle-io';
+import { ingestQueued, stageFiles } from '../workers/ingest-run';
 import { Library, type PassageKeyer } from '../src/store/library';
 import { openLibraryDb } from '../src/store/schema';
 import { DEMO_MODEL_ID, MODEL_ROOT } from './paths';
@@ -187,11 +189,12 @@ describe('folderLibrary', () => {
     const { content } = await folderLibrary(root, keyer, { passageWords: 20 });
     const readable = content.documents.filter((d) => d.error?.code !== 'READ_FAILED');
     const library = await Library.open(await openLibraryDb('folder-library-parity'), keyer, { passageWords: 20 });
-    await library.stage(
+    await stageFiles(
+      library,
       readable.map((d) => ({ path: d.path, blob: new Blob([readFileSync(join(root, d.path))]), mtime: d.mtime })),
     );
-    await library.ingest();
-    const exported = readLibraryBundle(unpackBundle(await library.exportBundle()));
+    await ingestQueued(library);
+    const exported = readLibraryBundle(unpackBundle(await exportLibraryBundle(library)));
 
     const comparable = ({ ingestedAt: _at, ...d }: (typeof content.documents)[number]) => d;
     const byPath = <T extends { path: string }>(items: readonly T[]) =>

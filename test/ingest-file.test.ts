@@ -2,7 +2,8 @@
 // hash, refusals with their codes, and passages with keys for exactly those not already keyed.
 import { describe, expect, it } from 'vitest';
 import type { IndexKey } from '../src/core/corpus-index';
-import { contentHash, ingestFile, type KeysOf } from '../src/ingest/ingest-file';
+import { contentHash } from '../src/core/content-hash';
+import { ingestFile, type KeysOf } from '../src/ingest/ingest-file';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const GUIDE = '# Guide\n\n## Lift\n\nWings make lift.\n\n## Drag\n\nBodies feel drag.\n';

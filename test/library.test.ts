@@ -12,6 +12,9 @@ import { findFiles } from '../src/cli/corpora';
 import { loadKeyer } from '../src/engines/transformers/keyer';
 import { configureOffline } from '../src/engines/transformers/runtime';
 import { cranfieldPassages } from '../src/ingest/cranfield';
+import { exportLibraryBundle, importLibraryBundle } from '../src/store/bundle-io';
+import { checkLibrary } from '../src/store/consistency-check';
+import { ingestQueued, rescanFolder, stageFiles } from '../workers/ingest-run';
 import { Library, LibraryError, type IncomingFile, type PassageKeyer } from '../src/store/library';
 import { openLibraryDb, SCHEMA_VERSION, type LibraryDb } from '../src/store/schema';
 import { makeBadInputFolder } from './bad-input-folder';
@@ -49,7 +52,7 @@ async function snapshot(db: LibraryDb) {
 }
 
 async function expectConsistent(library: Library) {
-  const report = await library.check();
+  const report = await checkLibrary(library);
   expect(report.notIndexed).toEqual([]);
   expect(report.notStored).toEqual([]);
   expect(report.ok).toBe(true);
@@ -67,10 +70,10 @@ describe('Library (IndexedDB store)', () => {
     const db = await freshDb();
     const library = await Library.open(db, keyer, { batchPassages: 50 });
     const folder = realFolder();
-    const queued = await library.stage(folder);
+    const queued = await stageFiles(library, folder);
     expect(queued).toBe(folder.length - 1); // the .mp4 is recorded as skipped, never queued
     const phases: string[] = [];
-    const done = await library.ingest({ onProgress: (p) => phases.push(p.phase) });
+    const done = await ingestQueued(library, { onProgress: (p) => phases.push(p.phase) });
     expect(done.phase).toBe('done');
     expect(done.filesDone).toBe(queued);
     expect(phases.filter((p) => p === 'ingesting').length).toBeGreaterThan(3);
@@ -105,18 +108,18 @@ describe('Library (IndexedDB store)', () => {
     const library = await Library.open(db, keyer);
     const a = file('notes/a.md', '# Wings\n\nThe wing stalls at high angles of attack. Lift falls sharply.\n');
     const b = file('notes/b.md', '# Engines\n\nThe jet engine compresses air. Combustion adds heat.\n');
-    await library.stage([a, b]);
-    await library.ingest();
+    await stageFiles(library, [a, b]);
+    await ingestQueued(library);
     const first = await snapshot(db);
-    await library.stage([a, b]);
-    await library.ingest();
+    await stageFiles(library, [a, b]);
+    await ingestQueued(library);
     expect(await snapshot(db)).toEqual(first);
 
-    await library.stage([file('notes/b.md', '# Engines\n\nA turbofan moves more air at lower speed.\n', 2)]);
-    await library.stage([
+    await stageFiles(library, [file('notes/b.md', '# Engines\n\nA turbofan moves more air at lower speed.\n', 2)]);
+    await stageFiles(library, [
       file('copies/a-copy.md', '# Wings\n\nThe wing stalls at high angles of attack. Lift falls sharply.\n'),
     ]);
-    await library.ingest();
+    await ingestQueued(library);
     const docs = new Map(library.documents().map((d) => [d.path, d]));
     expect(docs.get('copies/a-copy.md')).toMatchObject({ status: 'duplicate', duplicateOf: 'notes/a.md' });
     const texts = (await db.getAll('passages')).map((p) => p.text);
@@ -136,8 +139,11 @@ describe('Library (IndexedDB store)', () => {
     // The 50 MB file is covered at the parser level (test/ingest-bad-input.test.ts); here it would only time the
     // tokenizer.
     const folder = makeBadInputFolder().filter((f) => f.path !== 'huge.txt');
-    await library.stage(folder.map((f) => file(`bad/${f.path}`, f.bytes)));
-    expect((await library.ingest()).phase).toBe('done');
+    await stageFiles(
+      library,
+      folder.map((f) => file(`bad/${f.path}`, f.bytes)),
+    );
+    expect((await ingestQueued(library)).phase).toBe('done');
     const docs = new Map(library.documents().map((d) => [d.path, d]));
     expect(docs.size).toBe(folder.length);
     for (const f of folder) {
@@ -157,9 +163,9 @@ describe('Library (IndexedDB store)', () => {
     const db = await freshDb();
     const library = await Library.open(db, keyer, { batchPassages: 5 });
     const folder = realFolder().slice(0, 40);
-    await library.stage(folder);
+    await stageFiles(library, folder);
     const controller = new AbortController();
-    const result = await library.ingest({
+    const result = await ingestQueued(library, {
       signal: controller.signal,
       onProgress: (p) => p.filesDone >= 10 && controller.abort(),
     });
@@ -183,14 +189,17 @@ describe('Library (IndexedDB store)', () => {
   it('re-scans a folder: added and changed files are queued, vanished ones removed', async () => {
     const db = await freshDb();
     const library = await Library.open(db, keyer);
-    await library.stage([file('f/one.txt', 'First file about drag.'), file('f/two.txt', 'Second file about lift.')]);
-    await library.ingest();
-    const result = await library.rescan('f', [
+    await stageFiles(library, [
+      file('f/one.txt', 'First file about drag.'),
+      file('f/two.txt', 'Second file about lift.'),
+    ]);
+    await ingestQueued(library);
+    const result = await rescanFolder(library, 'f', [
       file('f/one.txt', 'First file about drag.'),
       file('f/three.txt', 'Third file about thrust.'),
     ]);
     expect(result).toEqual({ queued: 1, removed: 1 });
-    await library.ingest();
+    await ingestQueued(library);
     expect(library.documents().map((d) => d.path)).toEqual(['f/one.txt', 'f/three.txt']);
     await expectConsistent(library);
   });
@@ -199,13 +208,13 @@ describe('Library (IndexedDB store)', () => {
     const folder = realFolder().slice(0, 60);
     const reference = await freshDb();
     const straight = await Library.open(reference, keyer, { batchPassages: 7 });
-    await straight.stage(folder);
-    await straight.ingest();
+    await stageFiles(straight, folder);
+    await ingestQueued(straight);
     const expected = await snapshot(reference);
 
     const db = await freshDb();
     let library = await Library.open(db, keyer, { batchPassages: 7 });
-    await library.stage(folder);
+    await stageFiles(library, folder);
     let seed = 12345;
     const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let crash = 0; crash < 10; crash++) {
@@ -214,7 +223,7 @@ describe('Library (IndexedDB store)', () => {
       let reports = 0;
       const at = 2 + Math.floor(random() * Math.min(remaining, 8));
       await expect(
-        library.ingest({
+        ingestQueued(library, {
           onProgress: () => {
             if (++reports === at) throw new Error('tab closed');
           },
@@ -224,7 +233,7 @@ describe('Library (IndexedDB store)', () => {
       library = await Library.open(db, keyer, { batchPassages: 7 });
       await expectConsistent(library);
     }
-    await library.ingest();
+    await ingestQueued(library);
     expect(await snapshot(db)).toEqual(expected);
     await expectConsistent(await Library.open(db, keyer));
   });
@@ -232,17 +241,17 @@ describe('Library (IndexedDB store)', () => {
   it('a batch that fails to save (storage full) is rolled back and nothing else is lost', async () => {
     const db = await freshDb();
     const library = await Library.open(db, keyer);
-    await library.stage([file('q/kept.txt', 'Kept before the disk filled up.')]);
-    await library.ingest();
+    await stageFiles(library, [file('q/kept.txt', 'Kept before the disk filled up.')]);
+    await ingestQueued(library);
     const before = await snapshot(db);
-    await library.stage([file('q/big.txt', 'This one does not fit. '.repeat(50))]);
+    await stageFiles(library, [file('q/big.txt', 'This one does not fit. '.repeat(50))]);
     const { put } = IDBObjectStore.prototype; // eslint-disable-line @typescript-eslint/unbound-method -- restored below
     IDBObjectStore.prototype.put = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
       if (this.name === 'passages') throw new DOMException('quota exceeded', 'QuotaExceededError');
       return put.apply(this, args);
     };
     try {
-      const error = await library.ingest().catch((e: unknown) => e);
+      const error = await ingestQueued(library).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(LibraryError);
       expect((error as LibraryError).code).toBe('STORAGE_FULL');
     } finally {
@@ -251,7 +260,7 @@ describe('Library (IndexedDB store)', () => {
     expect(await snapshot(db)).toEqual(before);
     expect(await library.queued()).toBe(1); // still queued: it goes in once there is room
     await expectConsistent(library);
-    await library.ingest();
+    await ingestQueued(library);
     expect(library.documents().map((d) => d.status)).toEqual(['indexed', 'indexed']);
     await expectConsistent(library);
   });
@@ -259,8 +268,8 @@ describe('Library (IndexedDB store)', () => {
   it('re-keys for a new tokenizer from the stored passages, resumably, without re-reading files', async () => {
     const db = await freshDb();
     const library = await Library.open(db, keyer);
-    await library.stage(realFolder().slice(0, 30));
-    await library.ingest();
+    await stageFiles(library, realFolder().slice(0, 30));
+    await ingestQueued(library);
     const stored = await snapshot(db);
     // Another "model": same tokenizer, different templates — keys differ, so the index must be rebuilt.
     const other: PassageKeyer = {
@@ -288,23 +297,23 @@ describe('Library (IndexedDB store)', () => {
   it('exports a bundle that imports into another library; a damaged bundle changes nothing', async () => {
     const db = await freshDb();
     const library = await Library.open(db, keyer);
-    await library.stage(realFolder().slice(0, 20));
-    await library.ingest();
-    const bytes = await library.exportBundle();
+    await stageFiles(library, realFolder().slice(0, 20));
+    await ingestQueued(library);
+    const bytes = await exportLibraryBundle(library);
 
     const target = await Library.open(await freshDb(), keyer);
-    await target.stage([file('mine/keep.txt', 'A document the import replaces.')]);
-    await target.ingest();
+    await stageFiles(target, [file('mine/keep.txt', 'A document the import replaces.')]);
+    await ingestQueued(target);
     const damaged = bytes.slice();
     damaged[damaged.length - 10]! ^= 0xff;
-    const error = await target.importBundle(damaged).catch((e: unknown) => e);
+    const error = await importLibraryBundle(target, damaged).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BundleError);
     expect(target.documents().map((d) => d.path)).toEqual(['mine/keep.txt']);
-    await expect(target.importBundle(new TextEncoder().encode('not a bundle'))).rejects.toMatchObject({
+    await expect(importLibraryBundle(target, new TextEncoder().encode('not a bundle'))).rejects.toMatchObject({
       code: 'BUNDLE_NOT_A_BUNDLE',
     });
 
-    const imported = await target.importBundle(bytes);
+    const imported = await importLibraryBundle(target, bytes);
     expect(imported.passages).toBe(library.state.passages);
     expect(target.documents().map((d) => d.path)).toEqual(library.documents().map((d) => d.path));
     await expectConsistent(target);

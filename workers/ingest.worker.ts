@@ -1,5 +1,5 @@
-// The ingest worker: owns the library (src/store/library.ts) for one tab — parsing, tokenizing, indexing and
-// storing happen here, never on the page's thread. Exposed with Comlink (workers/library-protocol.ts).
+// The ingest worker: owns the library (src/store/library.ts) for one tab and runs its ingest (ingest-run.ts) —
+// parsing, tokenizing, indexing and storing happen here, never on the page's thread. Exposed with Comlink (workers/library-protocol.ts).
 //
 // Tabs share one IndexedDB library. Writing needs the Web Lock `self-retrieval-library-writer`, taken for one
 // write (an ingest run, a removal, an import) and released after it, so two tabs never write at once; a tab that
@@ -12,6 +12,8 @@ import { loadKeyer } from '../src/engines/transformers/keyer';
 import { fetchModelCard } from '../src/engines/transformers/runtime';
 import { Library, type IngestProgress } from '../src/store/library';
 import { openLibraryDb, type LibraryDb } from '../src/store/schema';
+import { exportLibraryBundle, importLibraryBundle } from '../src/store/bundle-io';
+import { checkLibrary } from '../src/store/consistency-check';
 import type {
   FileToAdd,
   LibraryEvent,
@@ -20,6 +22,7 @@ import type {
   LibraryWorkerErrorCode,
   PassageHit,
 } from './library-protocol';
+import { ingestQueued, rescanFolder, stageFiles } from './ingest-run';
 import { MODEL_ROOT } from './model-files';
 
 const WRITER_LOCK = 'self-retrieval-library-writer';
@@ -105,7 +108,7 @@ function startIngest(wait = false): void {
     controller = new AbortController();
     const { signal } = controller;
     while ((await lib.queued()) > 0 && !signal.aborted) {
-      const result = await lib.ingest({ signal, onProgress, onCommit: () => void announceChange() });
+      const result = await ingestQueued(lib, { signal, onProgress, onCommit: () => void announceChange() });
       await announceChange();
       if (result.phase !== 'done') break;
     }
@@ -187,10 +190,10 @@ const api: LibraryWorkerApi = {
     const incoming = files.map((f) => ({ path: f.path, blob: f.file, mtime: f.file.lastModified }));
     // While this tab's run holds the lock, staging joins it (the run picks the files up when its queue ends).
     if (ingestRun && writing) {
-      await lib.stage(incoming);
+      await stageFiles(lib, incoming);
       stagedDuringRun = true;
     } else {
-      await asWriter(() => lib.stage(incoming));
+      await asWriter(() => stageFiles(lib, incoming));
     }
     startIngest();
     return view();
@@ -220,7 +223,7 @@ const api: LibraryWorkerApi = {
   async rescan(root, files) {
     const lib = opened();
     const incoming = files.map((f) => ({ path: f.path, blob: f.file, mtime: f.file.lastModified }));
-    await asWriter(() => lib.rescan(root, incoming));
+    await asWriter(() => rescanFolder(lib, root, incoming));
     startIngest();
     return announceChange();
   },
@@ -246,18 +249,18 @@ const api: LibraryWorkerApi = {
   },
 
   async exportBundle() {
-    const bytes = await opened().exportBundle();
+    const bytes = await exportLibraryBundle(opened());
     return Comlink.transfer(bytes, [bytes.buffer]);
   },
 
   async importBundle(file) {
     const lib = opened();
     const bytes = new Uint8Array(await file.arrayBuffer());
-    await asWriter(() => lib.importBundle(bytes));
+    await asWriter(() => importLibraryBundle(lib, bytes));
     return announceChange();
   },
 
-  check: () => opened().check(),
+  check: () => checkLibrary(opened()),
   view,
 };
 

@@ -2,7 +2,8 @@
 // tokenizes, indexes and stores (workers/ingest.worker.ts). Comlink carries the calls; events come back through
 // a listener the page passes to `open`.
 import type { LexicalHit } from '../src/core/lexical-index';
-import type { ConsistencyReport, IngestProgress } from '../src/store/library';
+import type { ConsistencyReport } from '../src/store/consistency-check';
+import type { IngestProgress } from '../src/store/library';
 import type { DocumentRecord, FolderRecord } from '../src/store/schema';
 
 /** A file as the page picked it (src/ui/file-input.ts): path relative to what the user chose. */

@@ -2,6 +2,7 @@
 // with its code, or a parsed document cut into passages with their corpus keys. The browser's library and the CLI's
 // folder index both run every file through this function, so a file gets the same record in both. Nothing is
 // stored here: what the caller already holds comes in as `known`, and the outcome says what to write.
+import { contentHash } from '../core/content-hash';
 import type { IndexKey } from '../core/corpus-index';
 import type { BundlePassage, BundleSource } from '../core/library-bundle';
 import { IngestError, type IngestErrorCode } from './document';
@@ -51,12 +52,6 @@ export type FileOutcome =
       readonly keys: ReadonlyMap<string, IndexKey>;
       readonly source: BundleSource;
     };
-
-/** Hex SHA-256 of a file's bytes (Web Crypto: the same in workers and in Node). */
-export async function contentHash(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 /** The outcome of one file: never throws for a bad file (that is a 'refused' outcome), only for a broken keyer. */
 export async function ingestFile(

@@ -1,24 +1,19 @@
-// Library: the user's documents, internalized and kept. Owns the IndexedDB store (src/store/schema.ts) and the
+// Library: the transaction layer of the user's library. Owns the IndexedDB store (src/store/schema.ts) and the
 // in-memory indexes derived from it, and is the only writer of either:
 // - files given by the user are first queued in the store (with their bytes), so an ingest interrupted by a crash,
 //   a reload or a closed tab resumes on the next visit from the last committed batch;
-// - each batch of files commits in ONE transaction (documents, texts, passages, keys, the queue, the manifest);
-//   the in-memory LiveIndex and lexical index change only after the commit succeeded, so memory never runs ahead
-//   of the store, and a failed batch (QuotaExceededError included) leaves both as they were;
+// - each batch of file changes commits in ONE transaction (documents, texts, passages, keys, the queue, the
+//   manifest); the in-memory LiveIndex and lexical index change only after the commit succeeded, so memory never
+//   runs ahead of the store, and a failed batch (QuotaExceededError included) leaves both as they were;
 // - index shards are checkpoints: used when their generation is the manifest's, rebuilt from the keys otherwise.
-// Callers serialize writers (the ingest worker holds a Web Lock); reading is free.
-import { packBundle, unpackBundle } from '../core/bundle';
+// What is written comes from elsewhere: the ingest run (workers/ingest-run.ts) prepares the batches, bundle-io.ts
+// imports and exports, consistency-check.ts checks. Callers serialize writers (the ingest worker holds a Web Lock);
+// reading is free.
 import { CorpusIndex, type IndexKey } from '../core/corpus-index';
 import { CodedError } from '../core/errors';
 import { loadIndex, serializeIndex } from '../core/index-format';
 import { LexicalIndex } from '../core/lexical-index';
-import { libraryBundle, readLibraryBundle, type BundlePassage } from '../core/library-bundle';
 import { LiveIndex } from '../core/live-index';
-import { lookup } from '../core/prefix-index';
-import { unsupportedType } from '../ingest/document';
-import { contentHash, ingestFile } from '../ingest/ingest-file';
-import { isSupported } from '../ingest/parse';
-import { DEFAULT_PASSAGE_WORDS } from '../ingest/passages';
 import {
   EMPTY_MANIFEST,
   SCHEMA_VERSION,
@@ -73,7 +68,7 @@ export interface RunOptions {
 }
 
 export interface LibraryOptions {
-  /** Target passage length in words. */
+  /** Target passage length in words (default: the ingest pipeline's). */
   readonly passageWords?: number;
   /** A batch commits once it holds this many new passages (or bytes of input), or at the end of the queue. */
   readonly batchPassages?: number;
@@ -82,21 +77,8 @@ export interface LibraryOptions {
   readonly batchMillis?: number;
 }
 
-export interface ConsistencyReport {
-  readonly ok: boolean;
-  readonly storedPassages: number;
-  readonly indexedPassages: number;
-  /** Stored passages the corpus index cannot reach by their key. */
-  readonly notIndexed: readonly string[];
-  /** Index entries with no stored passage. */
-  readonly notStored: readonly number[];
-  readonly lexicalPassages: number;
-  /** SHA-256 over every document's path and status and every passage's id: equal libraries, equal prints. */
-  readonly fingerprint: string;
-}
-
 /** One file's outcome, prepared before its batch commits. */
-interface FileChange {
+export interface FileChange {
   readonly doc: DocumentRecord;
   readonly source?: SourceRecord;
   readonly put: readonly PassageRecord[];
@@ -105,7 +87,7 @@ interface FileChange {
   readonly drop: readonly PassageRecord[];
 }
 
-const DEFAULTS = { passageWords: DEFAULT_PASSAGE_WORDS, batchPassages: 2000, batchBytes: 8 << 20, batchMillis: 1000 };
+const DEFAULTS = { batchPassages: 2000, batchBytes: 8 << 20, batchMillis: 1000 };
 const ALL_STORES = ['meta', 'documents', 'sources', 'passages', 'keys', 'shards', 'queue'] as const;
 
 const isQuotaError = (error: unknown) =>
@@ -129,7 +111,7 @@ export class Library {
   private lexicalIndex = LexicalIndex.empty();
   private missingKeys = 0;
   private savedGeneration = -1;
-  private readonly options: typeof DEFAULTS;
+  private readonly options: typeof DEFAULTS & { readonly passageWords?: number };
 
   private constructor(
     private readonly db: LibraryDb,
@@ -234,177 +216,68 @@ export class Library {
     return this.db.count('queue');
   }
 
-  /**
-   * Queues files for `ingest()` in one transaction (their bytes are kept until internalized). Types no parser
-   * reads are recorded as skipped right away, without storing their bytes. Returns how many were queued.
-   */
-  async stage(files: readonly IncomingFile[]): Promise<number> {
-    const tx = this.db.transaction(['documents', 'queue'], 'readwrite');
-    const skipped: DocumentRecord[] = [];
-    let queued = 0;
-    await this.commit(tx, (ops) => {
-      for (const file of files) {
-        const path = normalizePath(file.path);
-        if (!path) continue;
-        if (!isSupported(path)) {
-          const { code, message } = unsupportedType(path);
-          const doc: DocumentRecord = {
-            path,
-            size: file.blob.size,
-            mtime: file.mtime,
-            hash: '',
-            status: 'skipped',
-            passages: 0,
-            error: { code, message },
-            ingestedAt: new Date().toISOString(),
-          };
-          skipped.push(doc);
-          ops.push(tx.objectStore('documents').put(doc));
-          continue;
-        }
-        const item: QueuedFile = { path, blob: file.blob, size: file.blob.size, mtime: file.mtime };
-        ops.push(tx.objectStore('queue').put(item));
-        queued++;
-      }
-    });
-    for (const doc of skipped) this.docs.set(doc.path, doc);
-    return queued;
+  /** The document recorded at this path, if any. */
+  document(path: string): DocumentRecord | undefined {
+    return this.docs.get(path);
   }
 
-  /** Internalizes the queued files, batch by batch; resumable at any point. */
-  async ingest(options: RunOptions = {}): Promise<IngestProgress> {
-    this.assertKeyed();
-    const started = performance.now();
+  /** The stored passages of one document. */
+  async passagesOf(path: string): Promise<PassageRecord[]> {
+    return this.db.getAllFromIndex('passages', 'byDocument', path);
+  }
+
+  /** Every stored passage, in entry order. */
+  async allPassages(): Promise<PassageRecord[]> {
+    const passages = await this.db.getAll('passages');
+    return passages.sort((a, b) => a.entry - b.entry);
+  }
+
+  /** Every stored parsed source. */
+  async allSources(): Promise<SourceRecord[]> {
+    return this.db.getAll('sources');
+  }
+
+  /** The key of a passage under this model's tokenizer, if it has one. */
+  keyOf(entry: number): IndexKey | undefined {
+    return this.keys.get(entry);
+  }
+
+  /** The keyer this library is keyed with (the loaded model's tokenizer and templates). */
+  get passageKeyer(): PassageKeyer {
+    return this.keyer;
+  }
+
+  /** The settings this library was opened with (passage length, batch sizes). */
+  get settings(): Readonly<typeof DEFAULTS & { readonly passageWords?: number }> {
+    return this.options;
+  }
+
+  /** The queued files, in path order: what an ingest run has left to do. */
+  async queuedFiles(): Promise<QueuedFile[]> {
     const queue = await this.db.getAll('queue');
-    queue.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    const progress = {
-      phase: 'ingesting' as IngestProgress['phase'],
-      filesDone: 0,
-      filesTotal: queue.length,
-      bytesDone: 0,
-      bytesTotal: queue.reduce((n, f) => n + f.size, 0),
-      passagesAdded: 0,
-      problems: 0,
-      elapsedMs: 0,
-    };
-    const report = (extra: Partial<IngestProgress> = {}): IngestProgress => {
-      const elapsedMs = performance.now() - started;
-      const rate = progress.bytesDone / Math.max(elapsedMs, 1);
-      const etaMs = rate > 0 ? (progress.bytesTotal - progress.bytesDone) / rate : undefined;
-      const snapshot: IngestProgress = { ...progress, elapsedMs, ...(etaMs === undefined ? {} : { etaMs }), ...extra };
-      options.onProgress?.(snapshot);
-      return snapshot;
-    };
-    report();
-
-    let batch: FileChange[] = [];
-    let batchPassages = 0;
-    let batchBytes = 0;
-    let batchFiles = 0;
-    let batchStarted = performance.now();
-    let nextEntry = this.manifest.nextEntry;
-    const flush = async () => {
-      if (batch.length === 0) return;
-      try {
-        await this.commitChanges(batch, nextEntry);
-      } catch (error) {
-        nextEntry = this.manifest.nextEntry;
-        throw error;
-      }
-      progress.filesDone += batchFiles;
-      progress.bytesDone += batchBytes;
-      progress.passagesAdded += batchPassages;
-      progress.problems += batch.filter((c) => c.doc.status === 'failed' || c.doc.status === 'skipped').length;
-      batch = [];
-      batchPassages = batchBytes = batchFiles = 0;
-      batchStarted = performance.now();
-      options.onCommit?.();
-      report();
-    };
-
-    try {
-      for (const file of queue) {
-        if (options.signal?.aborted) break;
-        report({ current: file.path });
-        const change = await this.prepare(file, nextEntry, batch);
-        nextEntry += change.keys.size;
-        batch.push(change);
-        batchFiles++;
-        batchBytes += file.size;
-        batchPassages += change.put.length;
-        const { batchPassages: maxPassages, batchBytes: maxBytes, batchMillis: maxMillis } = this.options;
-        const full = batchPassages >= maxPassages || batchBytes >= maxBytes;
-        if (full || performance.now() - batchStarted >= maxMillis) await flush();
-      }
-      if (options.signal?.aborted) {
-        await this.db.clear('queue'); // the uncommitted batch is dropped with the rest of the queue
-        await this.save();
-        return report({ phase: 'cancelled', message: `Cancelled after ${progress.filesDone} files.` });
-      }
-      await flush();
-    } catch (error) {
-      report({ phase: 'failed', message: (error as Error).message });
-      throw error;
-    }
-    report({ phase: 'saving' });
-    await this.save();
-    return report({ phase: 'done' });
+    return queue.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
-  /** Runs one queued file through the ingest pipeline; nothing is written. */
-  private async prepare(file: QueuedFile, nextEntry: number, pending: readonly FileChange[]): Promise<FileChange> {
-    const bytes = new Uint8Array(await file.blob.arrayBuffer());
-    const hash = await contentHash(bytes);
-    const previous = this.docs.get(file.path);
-    const base = { path: file.path, size: file.size, mtime: file.mtime, hash, ingestedAt: new Date().toISOString() };
-    if (previous && previous.hash === hash) {
-      // Unchanged content: a no-op beyond the new size/mtime (so a re-scan stops re-reading it).
-      return { doc: { ...previous, ...base, ingestedAt: previous.ingestedAt }, put: [], keys: new Map(), drop: [] };
-    }
-    const oldPassages = previous ? await this.db.getAllFromIndex('passages', 'byDocument', file.path) : [];
-    const keep = new Map(oldPassages.map((p) => [p.id, p.entry]));
-    const outcome = await ingestFile(
-      file.path,
-      bytes,
-      this.keyer,
-      {
-        hash,
-        keyed: new Set(keep.keys()),
-        duplicateOf: (h) =>
-          [...pending.map((c) => c.doc), ...this.docs.values()].find(
-            (d) => d.hash === h && d.status === 'indexed' && d.path !== file.path,
-          )?.path,
-      },
-      { words: this.options.passageWords },
-    );
-    if (outcome.kind === 'duplicate') {
-      const doc: DocumentRecord = { ...base, status: 'duplicate', passages: 0, duplicateOf: outcome.duplicateOf };
-      return { doc, put: [], keys: new Map(), drop: oldPassages };
-    }
-    if (outcome.kind === 'refused') {
-      const doc: DocumentRecord = { ...base, status: outcome.status, passages: 0, error: outcome.error };
-      return { doc, put: [], keys: new Map(), drop: oldPassages };
-    }
-    const keys = new Map<number, IndexKey>();
-    let entry = nextEntry;
-    const put = outcome.passages.map((p): PassageRecord => {
-      const kept = keep.get(p.id);
-      const record = { ...p, entry: kept ?? entry++ };
-      if (kept === undefined) keys.set(record.entry, outcome.keys.get(p.id)!);
-      return record;
+  /**
+   * Queues files (with their bytes, kept until ingested) and records documents that need no ingest (a type no
+   * parser reads), in one transaction.
+   */
+  async enqueue(files: readonly QueuedFile[], records: readonly DocumentRecord[]): Promise<void> {
+    const tx = this.db.transaction(['documents', 'queue'], 'readwrite');
+    await this.commit(tx, (ops) => {
+      for (const doc of records) ops.push(tx.objectStore('documents').put(doc));
+      for (const file of files) ops.push(tx.objectStore('queue').put(file));
     });
-    const newIds = new Set(outcome.passages.map((p) => p.id));
-    return {
-      doc: { ...base, status: 'indexed', title: outcome.title, passages: put.length },
-      source: outcome.source,
-      put,
-      keys,
-      drop: oldPassages.filter((p) => !newIds.has(p.id)),
-    };
+    for (const doc of records) this.docs.set(doc.path, doc);
   }
 
-  /** Commits one batch in one transaction, then (only then) applies it in memory. */
-  private async commitChanges(batch: readonly FileChange[], nextEntry: number): Promise<void> {
+  /** Drops every queued file (a cancelled run: its uncommitted batch goes with the rest). */
+  async clearQueue(): Promise<void> {
+    await this.db.clear('queue');
+  }
+
+  /** Commits one batch of file changes in one transaction, then (only then) applies it in memory. */
+  async applyBatch(batch: readonly FileChange[], nextEntry: number): Promise<void> {
     const tokenizer = this.keyer.tokenizer;
     const tx = this.db.transaction(['meta', 'documents', 'sources', 'passages', 'keys', 'queue'], 'readwrite');
     let passageDelta = 0;
@@ -511,6 +384,36 @@ export class Library {
     }
   }
 
+  /**
+   * Replaces everything stored with another library's content (an imported bundle), in one transaction, keyed
+   * with this model's tokenizer; then re-reads it and writes the index checkpoints.
+   */
+  async replaceWith(content: {
+    readonly documents: readonly DocumentRecord[];
+    readonly sources: readonly SourceRecord[];
+    readonly passages: readonly PassageRecord[];
+    readonly keys: readonly IndexKey[];
+  }): Promise<void> {
+    const { documents, sources, passages } = content;
+    const keys = content.keys.map((key, i) => this.keyRecord(passages[i]!.entry, key));
+    const tx = this.db.transaction([...ALL_STORES], 'readwrite');
+    await this.commit(tx, (ops) => {
+      for (const store of ALL_STORES) if (store !== 'meta') ops.push(tx.objectStore(store).clear());
+      for (const d of documents) ops.push(tx.objectStore('documents').put(d));
+      for (const s of sources) ops.push(tx.objectStore('sources').put(s));
+      for (const p of passages) ops.push(tx.objectStore('passages').put(p));
+      for (const k of keys) ops.push(tx.objectStore('keys').put(k));
+      const manifest = this.nextManifest({
+        nextEntry: passages.length,
+        passages: passages.length,
+        documents: documents.filter((d) => d.status === 'indexed').length,
+      });
+      ops.push(tx.objectStore('meta').put(manifest, 'manifest'));
+    });
+    await this.reload();
+    await this.save();
+  }
+
   /** Writes the index checkpoints when they are behind the manifest. */
   async save(): Promise<void> {
     if (this.savedGeneration === this.manifest.generation || this.needsRekey) return;
@@ -560,24 +463,6 @@ export class Library {
     this.manifest = manifest;
     await this.save();
     return gone.size;
-  }
-
-  /**
-   * Compares a folder's current files with what the library holds under `root` (the folder's name): queues files
-   * that are new or changed (size or modification time) and removes documents whose files are gone.
-   */
-  async rescan(root: string, files: readonly IncomingFile[]): Promise<{ queued: number; removed: number }> {
-    const prefix = `${normalizePath(root)}/`;
-    const present = new Map(files.map((f) => [normalizePath(f.path), f]));
-    const removed = this.documents()
-      .map((d) => d.path)
-      .filter((path) => path.startsWith(prefix) && !present.has(path));
-    const changed = [...present].filter(([path, f]) => {
-      const doc = this.docs.get(path);
-      return !doc || doc.size !== f.blob.size || doc.mtime !== f.mtime;
-    });
-    const queued = await this.stage(changed.map(([path, f]) => ({ ...f, path })));
-    return { queued, removed: await this.remove(removed) };
   }
 
   /** Makes keys for this model's tokenizer from the stored passages (no file is re-parsed); resumable. */
@@ -631,83 +516,8 @@ export class Library {
     return report('done');
   }
 
-  /** The whole library as one index bundle (src/core/library-bundle.ts). */
-  async exportBundle(): Promise<Uint8Array> {
-    this.assertKeyed();
-    const [passages, sources] = await Promise.all([this.db.getAll('passages'), this.db.getAll('sources')]);
-    passages.sort((a, b) => a.entry - b.entry);
-    const bundle = libraryBundle({
-      tokenizer: this.keyer.tokenizer,
-      documents: this.documents(),
-      passages: passages.map(({ entry: _entry, ...p }): BundlePassage => p),
-      keys: passages.map((p) => this.keys.get(p.entry)!),
-      sources,
-    });
-    return packBundle(bundle);
-  }
-
-  /**
-   * Replaces the library with a bundle's, in one transaction. The bundle is checked completely first, so a
-   * corrupt or foreign one throws (BundleError) and changes nothing. Keys are made with this model's tokenizer.
-   */
-  async importBundle(bytes: Uint8Array): Promise<{ documents: number; passages: number }> {
-    const loaded = readLibraryBundle(unpackBundle(bytes));
-    const passages = loaded.passages.map((p, entry): PassageRecord => ({ ...p, entry }));
-    const keys = this.keyer.keys(passages).map((key, i) => this.keyRecord(passages[i]!.entry, key));
-    const tx = this.db.transaction([...ALL_STORES], 'readwrite');
-    await this.commit(tx, (ops) => {
-      for (const store of ALL_STORES) if (store !== 'meta') ops.push(tx.objectStore(store).clear());
-      for (const d of loaded.documents) ops.push(tx.objectStore('documents').put(d as DocumentRecord));
-      for (const s of loaded.sources ?? []) ops.push(tx.objectStore('sources').put(s));
-      for (const p of passages) ops.push(tx.objectStore('passages').put(p));
-      for (const k of keys) ops.push(tx.objectStore('keys').put(k));
-      ops.push(
-        tx.objectStore('meta').put(
-          this.nextManifest({
-            nextEntry: passages.length,
-            passages: passages.length,
-            documents: loaded.documents.filter((d) => d.status === 'indexed').length,
-          }),
-          'manifest',
-        ),
-      );
-    });
-    await this.reload();
-    await this.save();
-    return { documents: loaded.documents.length, passages: passages.length };
-  }
-
-  /** Checks that every stored passage is reachable in the corpus index by its key, and nothing else is there. */
-  async check(): Promise<ConsistencyReport> {
-    const passages = await this.db.getAll('passages');
-    const index = this.live;
-    const indexed = index.size > 0 ? index.entries(index.root()) : new Uint32Array(0);
-    const stored = new Set(passages.map((p) => p.entry));
-    const notIndexed = passages
-      .filter((p) => {
-        const key = this.keys.get(p.entry);
-        return !key || !lookup(index, key.tokens, this.keyer.tokenizer.eosTokenId).includes(p.entry);
-      })
-      .map((p) => p.id);
-    const notStored = [...indexed].filter((e) => !stored.has(e));
-    const lexicalOk =
-      this.lexicalIndex.size === passages.length && passages.every((p) => this.lexicalIndex.has(p.entry));
-    const summary = [
-      ...this.documents().map((d) => `${d.path}\t${d.status}\t${d.passages}`),
-      ...passages.map((p) => p.id).sort(),
-    ].join('\n');
-    return {
-      fingerprint: await contentHash(new TextEncoder().encode(summary)),
-      ok: notIndexed.length === 0 && notStored.length === 0 && indexed.length === passages.length && lexicalOk,
-      storedPassages: passages.length,
-      indexedPassages: indexed.length,
-      notIndexed,
-      notStored,
-      lexicalPassages: this.lexicalIndex.size,
-    };
-  }
-
-  private assertKeyed(): void {
+  /** Throws NEEDS_REKEY while stored passages lack keys for this model's tokenizer. */
+  assertKeyed(): void {
     if (this.needsRekey) {
       throw new LibraryError('NEEDS_REKEY', `the library is keyed for another model's tokenizer; re-key it first`);
     }
