@@ -1,5 +1,6 @@
 // The ingest worker: owns the library (src/store/library.ts) for one tab and runs its ingest (ingest-run.ts) —
-// parsing, tokenizing, indexing and storing happen here, never on the page's thread. Exposed with Comlink (workers/library-protocol.ts).
+// parsing, tokenizing, indexing and storing happen here, never on the page's thread. Exposed with Comlink
+// (workers/library-protocol.ts).
 //
 // Tabs share one IndexedDB library. Writing needs the Web Lock `self-retrieval-library-writer`, taken for one
 // write (an ingest run, a removal, an import) and released after it, so two tabs never write at once; a tab that
