@@ -37,8 +37,8 @@ export const PASSAGE_LIMIT = 100_000;
 /** Text (prose or code) runs at well under 50 bytes a word: 40-word passages of over 2,000 bytes are something else. */
 const MAX_BYTES_PER_PASSAGE = 2_000;
 /**
- * Left out although direct devDependencies: their published files change with every patch release (@types/node's
- * declarations follow Node's own), so a routine `npm update` would unpin the corpus.
+ * Left out although a direct devDependency: @types/node is republished every few days, following Node's own
+ * declarations, so a routine `npm update` would unpin a large share of the corpus.
  */
 const UNSTABLE_PACKAGES = new Set(['@types/node']);
 
@@ -72,7 +72,8 @@ function passageCount(title: string, text: string): number {
 
 /**
  * The manifest for the installed packages: every `.md` file of the direct packages (their own files, not those of
- * packages nested under them), then `.txt`, `.d.ts` and `.js` files until the `index` section's 100,000 passages.
+ * packages nested under them), then `.txt`, `.d.ts`, `.js`, `.mjs` and `.cjs` files (neither minified nor data)
+ * until the `index` section's 100,000 passages.
  */
 export function generateManifest(root: string): CorpusManifest {
   const packages = directPackages(root);
@@ -94,8 +95,8 @@ export function generateManifest(root: string): CorpusManifest {
         if (extension !== '.md' && passages >= PASSAGE_LIMIT) continue;
         const bytes = readFileSync(file);
         const count = passageCount(`node_modules/${name}/${path}`, bytes.toString('utf8'));
-        // Data or minified code under another name (a vocabulary inlined in a bundle: 80 KB per "passage"), as
-        // `.min.js` files are: no text to index, and minutes to tokenize.
+        // Data or minified code under another name (a vocabulary inlined in a bundle: 80 KB per "passage"), like
+        // `.min.js` files: no text to index, and megabytes of token ids for a handful of passages.
         if (extension !== '.md' && bytes.byteLength > MAX_BYTES_PER_PASSAGE * Math.max(1, count)) continue;
         files.push({ package: name, version, path, bytes: bytes.byteLength, sha256: sha256(bytes) });
         passages += count;
