@@ -344,6 +344,31 @@ test('untrusted text stays inert under the CSP, and nothing outside the shadow r
   note(testInfo, 'CSP', `${site.requests.length} requests under ${"script-src 'self' 'wasm-unsafe-eval'"}`);
 });
 
+test('two quick Escapes from a document close the dialog, even when the page runs its timers late', async ({
+  page,
+}) => {
+  // A busy page runs input events before timers, so timers lag behind key presses: made certain here by running
+  // every zero-delay timer half a second late (the widget's own delays are not zero). The widget once cleared its
+  // "this Escape is handled" flag with such a timer, and the second Escape's close was swallowed.
+  await page.addInitScript(() => {
+    const later = window.setTimeout.bind(window);
+    const late = (handler: TimerHandler, delay?: number, ...args: unknown[]) => later(handler, delay || 500, ...args);
+    window.setTimeout = late as typeof window.setTimeout;
+  });
+  await visit(page);
+  await trigger(page).click();
+  await input(page).fill(XSS_WORD);
+  // Keyword results are enough: the document view is the point, not the model.
+  await expect(dialog(page)).toHaveAttribute('data-results', /^(interim|final)$/);
+  await options(page).filter({ hasText: '<script>' }).first().click();
+  await expect(dialog(page)).toHaveAttribute('data-view', 'document');
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Escape');
+  // Swallowed, the close never comes: no need to wait out the default limit.
+  await expect(dialog(page)).not.toHaveAttribute('open', { timeout: 5_000 });
+  expect(await focusedPart(page)).toBe('trigger');
+});
+
 test('lazy: a shell of at most 30 KB gzip, nothing else fetched before the first open; a second visit loads the model from the cache', async ({
   page,
 }, testInfo) => {

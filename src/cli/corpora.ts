@@ -1,23 +1,56 @@
 // Real text for tests and benchmarks: documents nobody on this project wrote, read from the installed
 // node_modules (markdown, type declarations, licences) and cut into passages. Node only.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import type { Passage } from '../core/passage';
 
-/** Files under `root` whose names end with one of `extensions`, in a stable (sorted) order. */
+/** Whether `path` is `root` or lies under it (both real, absolute paths). */
+function within(root: string, path: string): boolean {
+  return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
+}
+
+/**
+ * Files under `root` whose names end with one of `extensions`, in a stable (sorted) order. A symbolic link is
+ * followed only when its real path lies inside `root` (npm workspaces and `npm link` put links to folders elsewhere
+ * on the disk into node_modules: what they hold is not this tree's and changes with that other folder). A link to a
+ * folder being walked (an ancestor) is not followed, so it cannot loop; a folder reached by a link and by its own
+ * path is listed under both, as before.
+ */
 export function findFiles(root: string, extensions: readonly string[]): string[] {
+  const realRoot = realpathSync(root);
+  /** The real paths of the folders being walked, this one's ancestors included. */
+  const open = new Set<string>();
   const out: string[] = [];
-  const walk = (dir: string) => {
+  const walk = (dir: string, realDir: string) => {
+    if (open.has(realDir)) return;
+    open.add(realDir);
     for (const name of readdirSync(dir).sort()) {
       const path = join(dir, name);
-      const stat = statSync(path, { throwIfNoEntry: false });
+      let stat = lstatSync(path, { throwIfNoEntry: false });
+      let real = join(realDir, name);
+      if (stat?.isSymbolicLink()) {
+        try {
+          real = realpathSync(path);
+        } catch {
+          continue; // a dangling link
+        }
+        if (!within(realRoot, real)) continue;
+        stat = statSync(real, { throwIfNoEntry: false });
+      }
       if (!stat) continue;
-      if (stat.isDirectory()) walk(path);
-      else if (extensions.some((e) => name.endsWith(e))) out.push(path);
+      if (stat.isDirectory()) walk(path, real);
+      else if (stat.isFile() && extensions.some((e) => name.endsWith(e))) out.push(path);
     }
+    open.delete(realDir);
   };
-  walk(root);
+  walk(root, realRoot);
   return out;
+}
+
+/** A document's text with the title its passages get. */
+export interface TitledText {
+  readonly title: string;
+  readonly text: string;
 }
 
 /**
@@ -25,12 +58,18 @@ export function findFiles(root: string, extensions: readonly string[]): string[]
  * Title = the file's path under `root`; text NFC-normalised with whitespace collapsed. Stops at `limit` passages.
  */
 export function filePassages(root: string, files: readonly string[], words: number, limit = Infinity): Passage[] {
+  // Read lazily: reading stops with the last file the limit needs.
+  function* read(): Generator<TitledText> {
+    for (const file of files) yield { title: relative(root, file), text: readFileSync(file, 'utf8') };
+  }
+  return textPassages(read(), words, limit);
+}
+
+/** {@link filePassages} over texts already read (the benchmarks' pinned corpus is read and checked first). */
+export function textPassages(documents: Iterable<TitledText>, words: number, limit = Infinity): Passage[] {
   const passages: Passage[] = [];
-  for (const file of files) {
-    const title = relative(root, file);
-    const paragraphs = readFileSync(file, 'utf8')
-      .normalize('NFC')
-      .split(/\n\s*\n/);
+  for (const { title, text } of documents) {
+    const paragraphs = text.normalize('NFC').split(/\n\s*\n/);
     let chunk: string[] = [];
     const flush = () => {
       if (chunk.length === 0) return;

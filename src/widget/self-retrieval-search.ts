@@ -165,7 +165,8 @@ export class SelfRetrievalSearch extends HTMLElement {
   private searchSeq = 0;
   private pendingSearch: string | undefined;
   private shortcut: Shortcut | undefined;
-  /** An Escape already handled by the document view, so the dialog's `cancel` it causes must not close it. */
+  /** The current key press is an Escape the document view handled: a `cancel` it causes must not close the dialog
+   * (browsers that honour the keydown's preventDefault fire none). */
   private escapeHandled = false;
 
   private readonly onDocumentKeydown = (event: KeyboardEvent) => {
@@ -259,19 +260,24 @@ export class SelfRetrievalSearch extends HTMLElement {
       }
     });
     // Escape in the document view goes back to the results; the dialog's own Escape (cancel) closes it.
+    // The flag is about one key press only. It is cleared when the next key press reaches the dialog, and a `cancel`
+    // consumes it, never by a timer: input events run before timers, so under load a second Escape pressed soon
+    // after the first could find the flag still set and its `cancel` swallowed, leaving the dialog open.
     this.dialog.addEventListener(
       'keydown',
       (event) => {
+        this.escapeHandled = false;
         if (event.key !== 'Escape' || this.dialog.dataset['view'] !== 'document') return;
         event.preventDefault();
         this.escapeHandled = true;
-        setTimeout(() => (this.escapeHandled = false), 0);
         this.showResults();
       },
       true,
     );
     this.dialog.addEventListener('cancel', (event) => {
-      if (this.escapeHandled || this.dialog.dataset['view'] === 'document') {
+      const handled = this.escapeHandled;
+      this.escapeHandled = false;
+      if (handled || this.dialog.dataset['view'] === 'document') {
         event.preventDefault();
         this.showResults();
       }

@@ -1,5 +1,7 @@
 // Benchmark section `index`: the corpus index under the real Qwen3 tokenizer (151,936 ids), on Cranfield and on a
-// 100,000-passage corpus of real text from node_modules, each figure beside a naive baseline from the same run:
+// 100,000-passage corpus of real text from node_modules (the pinned corpus of ./corpus-manifest.ts: the direct
+// dependencies' files it lists, each checked; `corpus100k.corpus` says what was read), each figure beside a naive
+// baseline from the same run:
 // - bytesPerPassage: the unique-prefix index's arrays / passages; baseline: a nested-Map trie over whole keys;
 // - stepMicrosMedian: allowed-set lookup + masking one 151,936-logit row + advancing; stepGrowth64to1: that cost at
 //   prefix length 64 over length 1; baseline: re-walking the prefix from the root at every step;
@@ -14,7 +16,8 @@ import type { Passage } from '../../core/passage';
 import { TrieConstraint } from '../../core/trie-constraint';
 import { coreTokenizer } from '../../engines/transformers/tokenizer';
 import { cranfieldPassages } from '../../ingest/cranfield';
-import { filePassages, findFiles } from '../corpora';
+import { textPassages } from '../corpora';
+import { loadManifest, readPinnedCorpus } from './corpus-manifest';
 import { median, retainedBytes, round } from './stats';
 
 const QWEN3_VOCAB = 151_936;
@@ -127,12 +130,15 @@ export async function benchIndex(root: string) {
     passages.map((p) => corpusKey(tokenizer, card.templates, p.title, p.text));
 
   const cranfield = keyAll(cranfieldPassages(readFileSync(`${root}public/demo/cranfield/cran.all.1400`, 'utf8')));
-  // Prose first (markdown, text, type declarations with their doc comments), then JavaScript to reach 100,000.
-  const files = ['.md', '.txt', '.d.ts', '.js'].flatMap((ext) =>
-    findFiles(`${root}node_modules`, [ext]).filter((f) => !f.endsWith('.min.js')),
-  );
+  // Prose first (markdown, text, type declarations with their doc comments), then JavaScript to reach 100,000:
+  // the manifest lists them in that order.
+  const manifest = loadManifest(root);
+  const corpus = readPinnedCorpus(root, manifest);
+  // As readFileSync(…, 'utf8') reads them: a byte-order mark stays text.
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  const documents = corpus.files.map((f) => ({ title: f.name, text: decoder.decode(f.bytes) }));
   const tokenizeStarted = performance.now();
-  const big = keyAll(filePassages(root, files, 40, 100_000));
+  const big = keyAll(textPassages(documents, manifest.passageWords, manifest.passageLimit));
   const tokenizeMillis = performance.now() - tokenizeStarted;
 
   const small = sizeFigures(cranfield, tokenizer.eosTokenId);
@@ -155,6 +161,7 @@ export async function benchIndex(root: string) {
       ...large.figures,
       savedBytes: saved.byteLength,
       tokenizePassagesPerSec: Math.round(big.length / (tokenizeMillis / 1000)),
+      corpus: corpus.summary,
     },
     stepMicrosMedian: round(step1.step, 2),
     stepMicrosMedianAt64: round(step64.step, 2),

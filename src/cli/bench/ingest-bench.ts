@@ -1,9 +1,10 @@
 // Benchmark section `ingest`: end-to-end ingest throughput from file bytes already in memory (disk is not timed)
 // to a saved index, under the real Qwen3 tokenizer and the demo model card's key templates, beside MiniSearch
 // (BM25 full-text index) as the baseline, on the same files and the same passages in the same run.
-// Input: every Cranfield record as one `.txt` file (title line, blank line, abstract) plus every `.md` file under
-// node_modules (sorted); files the parsers refuse (empty ones) are dropped before timing. MB = 10^6 bytes of the
-// raw input files.
+// Input: every Cranfield record as one `.txt` file (title line, blank line, abstract) plus the `.md` files of the
+// pinned corpus (./corpus-manifest.ts: the direct dependencies' own files, each checked against its size and sha256;
+// `corpus` in the output says what was read); files the parsers refuse (empty ones) are dropped before timing.
+// MB = 10^6 bytes of the raw input files.
 // - ours (mbPerSec): parseFile → splitPassages (100 words) → corpusKey (tokenize) → CorpusIndex.build →
 //   serializeIndex; stageSeconds gives each stage;
 // - MiniSearch (miniSearchMbPerSec): the same parseFile → splitPassages (the same round's times: both sides start
@@ -13,7 +14,6 @@
 //   final structure: the CorpusIndex alone (not its serialized copy) / the MiniSearch instance.
 // Rounds of the two sides are interleaved (order alternating) and medians reported.
 import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
 import { AutoTokenizer, env } from '@huggingface/transformers';
 import MiniSearch from 'minisearch';
 import { CorpusIndex } from '../../core/corpus-index';
@@ -28,7 +28,7 @@ import { cranfieldPassages } from '../../ingest/cranfield';
 import { IngestError, type ParsedDocument } from '../../ingest/document';
 import { parseFile } from '../../ingest/parse';
 import { splitPassages, type DocumentPassage } from '../../ingest/passages';
-import { findFiles } from '../corpora';
+import { loadManifest, readPinnedCorpus, type CorpusSummary } from './corpus-manifest';
 import { median, round } from './stats';
 
 const ROUNDS = 3;
@@ -41,18 +41,15 @@ interface InputFile {
 
 type Stage = 'parse' | 'split' | 'tokenize' | 'index' | 'serialize';
 
-/** The input files, in memory: Cranfield records as `.txt` files, then node_modules' `.md` files. */
-function inputFiles(root: string): InputFile[] {
+/** The input files, in memory: Cranfield records as `.txt` files, then the pinned corpus's `.md` files. */
+function inputFiles(root: string): { files: InputFile[]; corpus: CorpusSummary } {
   const encoder = new TextEncoder();
   const cranfield = cranfieldPassages(readFileSync(`${root}public/demo/cranfield/cran.all.1400`, 'utf8')).map((p) => ({
     name: `cranfield/${p.id}.txt`,
     bytes: encoder.encode(`${p.title}\n\n${p.text}\n`),
   }));
-  const markdown = findFiles(`${root}node_modules`, ['.md']).map((path) => ({
-    name: relative(root, path),
-    bytes: new Uint8Array(readFileSync(path)),
-  }));
-  return [...cranfield, ...markdown];
+  const markdown = readPinnedCorpus(root, loadManifest(root), (entry) => entry.path.endsWith('.md'));
+  return { files: [...cranfield, ...markdown.files], corpus: markdown.summary };
 }
 
 async function parseAll(files: readonly InputFile[]): Promise<ParsedDocument[]> {
@@ -106,7 +103,8 @@ export async function benchIngest(root: string) {
   const templates: PromptTemplates = card.templates;
   const endToken = bare.eosTokenId;
 
-  const { accepted: files, refused } = await acceptedFiles(inputFiles(root));
+  const input = inputFiles(root);
+  const { accepted: files, refused } = await acceptedFiles(input.files);
   const inputBytes = files.reduce((n, f) => n + f.bytes.byteLength, 0);
 
   const stages: Record<Stage, number[]> = { parse: [], split: [], tokenize: [], index: [], serialize: [] };
@@ -201,6 +199,7 @@ export async function benchIngest(root: string) {
     refusedFiles: refused,
     passages: passages.length,
     rounds: ROUNDS,
+    corpus: input.corpus,
     stageSeconds: {
       parse: round(median(stages.parse)),
       split: round(median(stages.split)),
