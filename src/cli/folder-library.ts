@@ -1,6 +1,6 @@
 // A folder on disk → the content of a library bundle, for `self-retrieval index <folder> --out <bundle>`. Node only.
 // Every file gets the record the browser's ingest would give it (src/store/library.ts `stage` + `prepare`): paths
-// relative to the folder, '/'-separated, in code-unit order; what src/ingest/skip.ts rules out (hidden files, .git,
+// relative to the folder, '/'-separated, in code-unit order; what src/core/skip.ts rules out (hidden files, .git,
 // node_modules, OS litter) is left out without a record, exactly as the page's file collector drops it; a type no
 // parser reads is recorded 'skipped' unread; a byte-identical copy of an indexed file is a 'duplicate'; a file that
 // cannot be parsed (or read at all) is 'failed' with its code and a message for people. One bad file never stops
@@ -11,11 +11,11 @@ import { join, resolve } from 'node:path';
 import { CodedError } from '../core/errors';
 import type { IndexKey } from '../core/corpus-index';
 import type { BundleDocument, BundlePassage, BundleSource, LibraryContent } from '../core/library-bundle';
+import type { PassageKeyer } from '../core/passage-keyer';
+import { directorySkipReason, skipReason } from '../core/skip';
 import { IngestError } from '../ingest/document';
 import { isSupported, parseFile } from '../ingest/parse';
 import { DEFAULT_PASSAGE_WORDS, splitPassages, storedPassage } from '../ingest/passages';
-import { directorySkipReason, skipReason } from '../ingest/skip';
-import type { PassageKeyer } from '../store/library';
 
 export type FolderErrorCode = 'FOLDER_NOT_FOUND' | 'NOT_A_FOLDER' | 'FOLDER_EMPTY';
 

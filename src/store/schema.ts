@@ -4,17 +4,12 @@
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import { CodedError } from '../core/errors';
 import type { BundleDocument, BundlePassage, BundleSource } from '../core/library-bundle';
+import type { TokenizerInfo } from '../core/passage-keyer';
 import type { IngestErrorCode } from '../ingest/document';
 
 export const DB_NAME = 'self-retrieval-library';
 /** Bump with a new entry in MIGRATIONS; never edit an old one (users hold databases made by it). */
 export const SCHEMA_VERSION = 1;
-
-export interface TokenizerInfo {
-  readonly id: string;
-  readonly vocabSize: number;
-  readonly eosTokenId: number;
-}
 
 /** One record, key 'manifest': what the stored index is made of. */
 export interface StoreManifest {
