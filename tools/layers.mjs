@@ -45,7 +45,7 @@ export const LAYERS = {
   core: {
     files: ['src/core/**'],
     dir: 'src/core',
-    role: 'pure logic: no DOM, storage, model library or worker messaging; runs in Node and browsers',
+    role: 'pure logic, the same in Node and browsers',
     imports: [],
     packages: [],
     // The DOM and browser storage are as much a dependency as an import.
@@ -75,7 +75,7 @@ export const LAYERS = {
   dom: {
     files: ['src/dom/**'],
     dir: 'src/dom',
-    role: 'browser DOM helpers shared by the app and the widget',
+    role: 'DOM helpers shared by the app and the widget',
     imports: ['core'],
     packages: [],
   },
@@ -96,7 +96,7 @@ export const LAYERS = {
   widget: {
     files: ['src/widget/**'],
     dir: 'src/widget',
-    role: 'the embeddable <self-retrieval-search> element',
+    role: 'the embeddable `<self-retrieval-search>` element',
     imports: ['core', 'dom', 'workers/widget-protocol'],
     packages: ['rpc'],
   },
@@ -237,7 +237,11 @@ export function layerTableMarkdown() {
   const rows = Object.entries(LAYERS).map(([name, layer]) => {
     const labels = layer.packages.flatMap((group) => (PACKAGE_GROUPS[group]?.label ?? group).split(', '));
     const packages = labels.map((label) => `\`${label}\``).join(', ') || '—';
-    return `| ${name} | \`${layer.dir}\` | ${allowedText(name)} | ${packages} |`;
+    return `| ${name} | \`${layer.dir}\` | ${layer.role} | ${allowedText(name)} | ${packages} |`;
   });
-  return ['| Layer | Files | May import | Packages of its own |', '| --- | --- | --- | --- |', ...rows].join('\n');
+  return [
+    '| Layer | Files | Role | May import | Packages of its own |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows,
+  ].join('\n');
 }
