@@ -1,8 +1,9 @@
-// Lint rules: typescript-eslint's type-aware recommended set, plus the project's layering rule that keeps
-// src/core free of the DOM, storage and model libraries (design.md §2).
+// Lint rules: typescript-eslint's type-aware recommended set, plus the layer rules of tools/layers.mjs (src/core free
+// of the DOM, storage and model libraries; every other layer importing only the layers below it).
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import { layerConfigs } from './tools/layers.mjs';
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'public/', 'test-results/', 'playwright-report/', 'coverage/'] },
@@ -22,21 +23,6 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
-  {
-    files: ['src/core/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['@huggingface/*', 'idb', 'comlink', '../engines/*', '../store/*', '../ui/*', '../widget/*'],
-              message: 'src/core is pure: no model library, storage or UI.',
-            },
-          ],
-        },
-      ],
-      'no-restricted-globals': ['error', 'document', 'window', 'indexedDB', 'navigator', 'localStorage'],
-    },
-  },
+  // The layer rules (which part may import which, and which packages), generated from the one table.
+  ...layerConfigs(),
 );

@@ -10,13 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packBundle, unpackBundle } from '../src/core/bundle';
 import { libraryBundle, readLibraryBundle } from '../src/core/library-bundle';
 import { parseModelCard } from '../src/core/model-card';
+import type { PassageKeyer } from '../src/core/passage-keyer';
 import { lookup } from '../src/core/prefix-index';
 import { folderLibrary, FolderError } from '../src/cli/folder-library';
 import { loadKeyer } from '../src/engines/transformers/keyer';
 import { configureOffline } from '../src/engines/transformers/runtime';
 import { exportLibraryBundle } from '../src/store/bundle-io';
 import { ingestQueued, stageFiles } from '../workers/ingest-run';
-import { Library, type PassageKeyer } from '../src/store/library';
+import { Library } from '../src/store/library';
 import { openLibraryDb } from '../src/store/schema';
 import { DEMO_MODEL_ID, MODEL_ROOT } from './paths';
 

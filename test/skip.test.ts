@@ -1,7 +1,7 @@
-// Which picked files are skipped before ingest (src/ingest/skip.ts): table tests over real-looking paths, including
+// Which picked files are skipped before ingest (src/core/skip.ts): table tests over real-looking paths, including
 // names that merely resemble skipped ones and must be kept.
 import { describe, expect, it } from 'vitest';
-import { directorySkipReason, skipDirectory, skipReason } from '../src/ingest/skip';
+import { directorySkipReason, skipDirectory, skipReason } from '../src/core/skip';
 
 describe('skipReason', () => {
   it.each([

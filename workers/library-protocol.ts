@@ -6,6 +6,10 @@ import type { ConsistencyReport } from '../src/store/consistency-check';
 import type { IngestProgress } from '../src/store/library';
 import type { DocumentRecord, FolderRecord } from '../src/store/schema';
 
+// The store's records as the page sees them: the UI imports them from here, never from src/store, so the page
+// depends on the worker's protocol and not on the storage layer behind it.
+export type { ConsistencyReport, DocumentRecord, FolderRecord, IngestProgress };
+
 /** A file as the page picked it (src/ui/file-input.ts): path relative to what the user chose. */
 export interface FileToAdd {
   readonly path: string;

@@ -8,6 +8,7 @@ import { CorpusIndex } from '../src/core/corpus-index';
 import { LexicalIndex } from '../src/core/lexical-index';
 import { libraryCorpus, type LoadedLibrary } from '../src/core/library-bundle';
 import { retrievalPrompt } from '../src/core/model-card';
+import type { PassageKeyer } from '../src/core/passage-keyer';
 import { promptProfile } from '../src/core/prompt-profile';
 import { SelfRetriever, type RankedPassage, type RetrievalModel, type SearchResult } from '../src/core/self-retriever';
 import { planFromFolder, planFromHub, planFromUrl, type DownloadPlan } from '../src/engines/model-sources';
@@ -26,7 +27,6 @@ import {
 import { coreTokenizer } from '../src/engines/transformers/tokenizer';
 import { TransformersLM } from '../src/engines/transformers/transformers-lm';
 import { cranfieldLibrary, cranfieldQueries, cranfieldStored } from '../src/ingest/cranfield';
-import type { PassageKeyer } from '../src/store/library';
 import type {
   DocumentText,
   LibrarySummary,

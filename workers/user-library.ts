@@ -2,9 +2,10 @@
 // only writer), with the corpus index keyed for the loaded model. Until the ingest worker has re-keyed the library
 // for that model (the tokenizer choice the two workers share), only BM25 is offered over it.
 import { CorpusIndex } from '../src/core/corpus-index';
+import type { PassageKeyer } from '../src/core/passage-keyer';
 import type { RankedPassage, RetrievalModel } from '../src/core/self-retriever';
 import { SelfRetriever } from '../src/core/self-retriever';
-import { Library, type PassageKeyer } from '../src/store/library';
+import { Library } from '../src/store/library';
 import { openLibraryDb, type LibraryDb, type PassageRecord } from '../src/store/schema';
 import type { DocumentText, SearchHit } from './protocol';
 

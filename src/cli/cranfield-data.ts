@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { EvalQuery } from '../core/eval-data';
 import type { LibraryContent } from '../core/library-bundle';
 import type { Qrels } from '../core/metrics';
-import type { PassageKeyer } from '../store/library';
+import type { PassageKeyer } from '../core/passage-keyer';
 import {
   cranfieldJudgements,
   cranfieldLibrary,

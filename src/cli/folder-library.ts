@@ -11,11 +11,11 @@ import { resolve } from 'node:path';
 import { CodedError } from '../core/errors';
 import type { IndexKey } from '../core/corpus-index';
 import type { BundleDocument, BundlePassage, BundleSource, LibraryContent } from '../core/library-bundle';
+import type { PassageKeyer } from '../core/passage-keyer';
 import { unsupportedType } from '../ingest/document';
 import { ingestFile } from '../ingest/ingest-file';
 import { isSupported } from '../ingest/parse';
 import { DEFAULT_PASSAGE_WORDS } from '../ingest/passages';
-import type { PassageKeyer } from '../store/library';
 import { readWalkedFile, walkFolder, type WalkedFile, type WalkSkipCode } from './folder-walk';
 
 export type FolderErrorCode = 'FOLDER_NOT_FOUND' | 'NOT_A_FOLDER' | 'FOLDER_EMPTY';

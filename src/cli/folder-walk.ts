@@ -8,13 +8,13 @@
 import { constants } from 'node:fs';
 import { lstat, open, readdir, realpath, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { directorySkipReason, skipReason } from '../ingest/skip';
+import { directorySkipReason, skipReason } from '../core/skip';
 
 /** Why an entry of the folder is not read. */
 export type WalkSkipCode =
   /** A symbolic link whose real path lies outside the root. */
   | 'OUTSIDE_ROOT'
-  /** Hidden files, `.git`, `node_modules`, OS and editor litter (src/ingest/skip.ts). */
+  /** Hidden files, `.git`, `node_modules`, OS and editor litter (src/core/skip.ts). */
   | 'IGNORED'
   /** A named pipe, socket or device: not a file with text to read. */
   | 'NOT_A_FILE'

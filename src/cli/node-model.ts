@@ -6,12 +6,12 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chatModelCard, parseModelCard, type Dtype, type ModelCard } from '../core/model-card';
+import type { PassageKeyer } from '../core/passage-keyer';
 import { promptProfile } from '../core/prompt-profile';
 import type { RetrievalModel } from '../core/self-retriever';
 import { loadKeyer } from '../engines/transformers/keyer';
 import { loadTransformersLM, pickDtype } from '../engines/transformers/load';
 import { configureOffline } from '../engines/transformers/runtime';
-import type { PassageKeyer } from '../store/library';
 import { CliError } from './cli-error';
 
 export const BUILTIN_MODELS = fileURLToPath(new URL('../../public/models/', import.meta.url));

@@ -4,7 +4,7 @@
 // cranfield.py) produces the same passages; the model card's fingerprint lets tests prove it.
 import type { BundleDocument, BundlePassage, LibraryContent } from '../core/library-bundle';
 import type { Passage } from '../core/passage';
-import type { PassageKeyer } from '../store/library';
+import type { PassageKeyer } from '../core/passage-keyer';
 
 /** Split of the query positions used by this project: train 1–100, tune 101–150, test 151–225. */
 export const CRANFIELD_SPLITS = {

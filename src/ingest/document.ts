@@ -1,6 +1,6 @@
 // A parsed document: the plain text a passage's offsets point into, its title, and where its sections (and PDF
 // pages) start. Every parser produces one; the passage splitter consumes it. Pure data.
-import { CodedError } from '../core/errors';
+import { CodedError, type IngestErrorCode } from '../core/errors';
 
 export interface Section {
   /** Section heading (e.g. a markdown heading), shown with the document title. */
@@ -19,14 +19,8 @@ export interface ParsedDocument {
   readonly pages: readonly number[];
 }
 
-/**
- * UNSUPPORTED_TYPE: no parser for the file's extension. PARSE_FAILED: the parser could not read it (broken,
- * truncated, not what its extension says). EMPTY_DOCUMENT: it has no text. BINARY_CONTENT: a text type whose bytes
- * are not text (an image or program with a text extension): refused rather than indexed as mojibake.
- */
-export type IngestErrorCode = 'UNSUPPORTED_TYPE' | 'PARSE_FAILED' | 'EMPTY_DOCUMENT' | 'BINARY_CONTENT';
-
-/** A file that cannot be ingested; `code` says why, the message says it to a person. */
+/** A file that cannot be ingested; `code` (src/core/errors.ts `IngestErrorCode`) says why, the message says it to a
+ * person. */
 export class IngestError extends CodedError<IngestErrorCode> {}
 
 /** The error a file of a type no parser reads is recorded with (also before its bytes are read). */

@@ -5,7 +5,8 @@
 import { contentHash } from '../core/content-hash';
 import type { IndexKey } from '../core/corpus-index';
 import type { BundlePassage, BundleSource } from '../core/library-bundle';
-import { IngestError, type IngestErrorCode } from './document';
+import type { IngestErrorCode } from '../core/errors';
+import { IngestError } from './document';
 import { parseFile } from './parse';
 import { DEFAULT_PASSAGE_WORDS, splitPassages, storedPassage } from './passages';
 

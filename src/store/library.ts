@@ -14,6 +14,7 @@ import { CodedError } from '../core/errors';
 import { loadIndex, serializeIndex } from '../core/index-format';
 import { LexicalIndex } from '../core/lexical-index';
 import { LiveIndex } from '../core/live-index';
+import type { PassageKeyer } from '../core/passage-keyer';
 import {
   EMPTY_MANIFEST,
   SCHEMA_VERSION,
@@ -24,14 +25,7 @@ import {
   type QueuedFile,
   type SourceRecord,
   type StoreManifest,
-  type TokenizerInfo,
 } from './schema';
-
-/** Turns passages into their corpus keys with the active model's tokenizer and templates (many at once: faster). */
-export interface PassageKeyer {
-  readonly tokenizer: TokenizerInfo;
-  keys(passages: readonly { readonly title: string; readonly text: string }[]): IndexKey[];
-}
 
 export type LibraryErrorCode = 'STORAGE_FULL' | 'STORAGE_FAILED' | 'NEEDS_REKEY' | 'CANCELLED';
 

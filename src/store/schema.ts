@@ -2,19 +2,13 @@
 // older database up to this version. Every object store is written only inside the library's transactions
 // (src/store/library.ts), so one ingest batch commits together or not at all.
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
-import { CodedError } from '../core/errors';
+import { CodedError, type IngestErrorCode } from '../core/errors';
 import type { BundleDocument, BundlePassage, BundleSource } from '../core/library-bundle';
-import type { IngestErrorCode } from '../ingest/document';
+import type { TokenizerInfo } from '../core/passage-keyer';
 
 export const DB_NAME = 'self-retrieval-library';
 /** Bump with a new entry in MIGRATIONS; never edit an old one (users hold databases made by it). */
 export const SCHEMA_VERSION = 1;
-
-export interface TokenizerInfo {
-  readonly id: string;
-  readonly vocabSize: number;
-  readonly eosTokenId: number;
-}
 
 /** One record, key 'manifest': what the stored index is made of. */
 export interface StoreManifest {

@@ -1,9 +1,9 @@
 // "Open in document": a modal dialog with a passage's whole document (its parsed text, which the passage's offsets
 // point into), the passage marked and scrolled into view, the query's words marked inside it. Text nodes only: the
 // document is untrusted. Closing returns focus to the button that opened it (the dialog element does that).
+import { highlightQuery } from '../dom/highlight';
 import type { DocumentText, ModelWorkerApi, SearchHit, SearchLibrary } from '../../workers/protocol';
 import { element, errorText, h } from './dom';
-import { highlightQuery } from './highlight';
 
 export function hitLocation(hit: Pick<SearchHit, 'documentPath' | 'page' | 'section'>): string {
   return [hit.documentPath, hit.page !== undefined && `page ${hit.page}`, hit.section].filter(Boolean).join(' · ');

@@ -2,7 +2,7 @@
 // folder), or picked as a folder handle with the File System Access API — as a flat list of `File`s with their
 // paths relative to what was picked, for the ingest worker to internalize. Page side only: it never reads
 // contents, so parsing stays in the worker, and it does not filter by type (the worker reports unsupported files
-// one by one). It drops what `skipReason` (src/ingest/skip.ts) rules out, pruning such folders before walking them,
+// one by one). It drops what `skipReason` (src/core/skip.ts) rules out, pruning such folders before walking them,
 // and lists every skipped path with its reason so the UI can say what was left out and why.
 //
 // Drag and drop has two traps this module exists to get right:
@@ -12,7 +12,7 @@
 // - `readEntries()` returns a directory's entries in batches (Chromium: at most 100 per call), so it is called on the
 //   same reader until it returns an empty batch; calling it once silently loses files of larger folders.
 // A file or folder that cannot be read is listed in `skipped` with the browser's reason; it never fails the rest.
-import { directorySkipReason, skipReason } from '../ingest/skip';
+import { directorySkipReason, skipReason } from '../core/skip';
 
 /** One file the user gave, with its '/'-separated path relative to what was picked, e.g. `notes/2024/a.md`. */
 export interface PickedFile {

@@ -1,10 +1,13 @@
 // The library panel: getting the user's files in (drop, file and folder inputs, a kept folder handle), showing
 // internalization progress with cancel, the documents with their status, storage use, keyword search, bundle
 // export/import and the index check. A thin view: the ingest worker does every parse, tokenize and write.
-import * as Comlink from 'comlink';
-import type { DocumentRecord } from '../store/schema';
-import type { IngestProgress } from '../store/library';
-import type { FileToAdd, LibraryEvent, LibraryView, LibraryWorkerApi } from '../../workers/library-protocol';
+import type {
+  DocumentRecord,
+  FileToAdd,
+  IngestProgress,
+  LibraryEvent,
+  LibraryView,
+} from '../../workers/library-protocol';
 import { element, errorText, formatBytes, formatDuration, h } from './dom';
 import {
   canPickDirectory,
@@ -15,6 +18,7 @@ import {
   pickDirectory,
   type Picked,
 } from './file-input';
+import { startLibraryWorker } from './library-client';
 
 const STATUS_LABEL: Record<DocumentRecord['status'], string> = {
   indexed: 'Indexed',
@@ -26,9 +30,7 @@ const STATUS_LABEL: Record<DocumentRecord['status'], string> = {
 /** Mounts the panel. The returned function (re)opens the library for a model: the tokenizer choice the model worker
  * uses, so a new model re-keys the library (with progress) before self mode is offered over it. */
 export function mountLibraryPanel(): (modelId: string) => Promise<void> {
-  const worker = Comlink.wrap<LibraryWorkerApi>(
-    new Worker(new URL('../../workers/ingest.worker.ts', import.meta.url), { type: 'module', name: 'ingest' }),
-  );
+  const worker = startLibraryWorker();
   const status = element<HTMLParagraphElement>('library-status');
   const progressBox = element<HTMLDivElement>('ingest-progress');
   const progressBar = progressBox.querySelector('progress')!;
@@ -279,7 +281,7 @@ export function mountLibraryPanel(): (modelId: string) => Promise<void> {
     panel.dataset['state'] = 'opening';
     say('Opening your library…', 'busy');
     try {
-      const view = await worker.open(modelId, Comlink.proxy(onEvent));
+      const view = await worker.open(modelId, onEvent);
       say(view.queued ? 'Resuming where the last visit stopped…' : 'Library ready.');
       await render(view);
       panel.dataset['state'] = 'ready';

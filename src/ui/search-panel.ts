@@ -4,10 +4,10 @@
 import { proxy } from 'comlink';
 import { answerSegments, type Citation } from '../core/answer';
 import type { RetrievalMode } from '../core/self-retriever';
+import { highlightQuery } from '../dom/highlight';
 import type { ModelWorkerApi, SearchHit, SearchLibrary, SearchProgress, SearchResponse } from '../../workers/protocol';
 import { mountDocumentView, hitLocation } from './document-view';
 import { element, errorText, h } from './dom';
-import { highlightQuery } from './highlight';
 
 const SCORE_NAMES = ['fused', 'title', 'path', 'assessment', 'prior', 'lexical'] as const;
 

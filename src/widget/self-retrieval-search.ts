@@ -4,7 +4,7 @@
 // loads nothing until first opened: then it imports the engine client (./engine-client.ts), which starts the
 // worker. Everything lives in an open shadow root; document text is untrusted and only ever becomes text nodes.
 import type { PassageScores, RetrievalMode } from '../core/self-retriever';
-import { highlightQuery } from '../ui/highlight';
+import { highlightQuery } from '../dom/highlight';
 import type {
   WidgetFallback,
   WidgetHit,

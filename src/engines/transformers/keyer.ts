@@ -5,7 +5,7 @@ import { ByteLevelBpe, type ByteLevelBpeSpec } from '../../core/byte-level-bpe';
 import { corpusKeys } from '../../core/corpus-keys';
 import { memoTokenizer, type MemoOptions } from '../../core/memo-tokenizer';
 import type { ModelCard } from '../../core/model-card';
-import type { PassageKeyer } from '../../store/library';
+import type { PassageKeyer } from '../../core/passage-keyer';
 import { coreTokenizer } from './tokenizer';
 
 /**

@@ -1,8 +1,9 @@
 // Which files of a picked or dropped folder are never worth indexing: version-control and dependency folders,
 // hidden files, operating-system litter and editor/Office leftovers. Pure (no DOM, no Node APIs), so the page's
-// file collector, the ingest worker and the CLI all skip exactly the same files and give the same reason.
+// file collector (src/ui/file-input.ts) and the CLI (src/cli/folder-library.ts) skip exactly the same files and give
+// the same reason; it is in core because both of those layers may import core but not each other's helpers.
 // Decisions depend on the path alone, never on contents; unsupported file types are not decided here (the ingest
-// worker reports those per file, see parse.ts `isSupported`).
+// worker reports those per file, see src/ingest/parse.ts `isSupported`).
 
 /** Folders skipped by name (lower-case), with why. Any other name starting with '.' is skipped as hidden. */
 const SKIPPED_DIRECTORIES: ReadonlyMap<string, string> = new Map([

@@ -1,5 +1,7 @@
 // Marks ranges of untrusted text with <mark> elements built from text nodes: never innerHTML, so a passage holding
-// "<script>" or "<img onerror=…>" shows as those characters and runs nothing. Shared by the app and the widget.
+// "<script>" or "<img onerror=…>" shows as those characters and runs nothing. The one DOM highlighter, shared by the
+// app (src/ui) and the widget (src/widget); src/dom holds such browser-only code that both may use, and the ranges
+// themselves are pure logic (src/core/highlight.ts).
 import { highlightRanges } from '../core/highlight';
 
 /** `text` as nodes, the ranges inside <mark> elements (`part` names them for a shadow root's ::part). */
