@@ -1,5 +1,6 @@
 // Lint rules: typescript-eslint's type-aware recommended set, plus the project's layering rule that keeps
-// src/core free of the DOM, storage and model libraries (design.md §2).
+// src/core free of the DOM, storage and model libraries, so it runs (and is
+// tested) the same in a page, a worker and Node.
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';

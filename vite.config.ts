@@ -1,5 +1,6 @@
 // Build configuration. `vite build` makes the app (index.html + workers); `vite build --mode lib` makes the
-// library entry (dist/lib). The ONNX Runtime wasm files are served from our own origin (design.md §4), never a CDN.
+// library entry (dist/lib). The ONNX Runtime wasm files are served from our own origin, never a CDN, so the
+// app works offline and under a strict CSP.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -133,7 +134,8 @@ export default defineConfig(({ mode }) => {
     };
   }
   return {
-    // 'mpa' turns off the SPA fallback: a missing model file must be a 404, not index.html (design.md §4).
+    // 'mpa' turns off the SPA fallback: a missing model file must be a 404, not index.html, so a
+    // loader never mistakes an HTML page for weights.
     appType: 'mpa',
     plugins: [ortRuntime({ chunks: 'assets', folder: 'ort' }), offlineShell()],
     // Parsing runs in workers, where there is no `document`: prefer packages' worker builds over their DOM ones
