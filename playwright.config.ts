@@ -1,5 +1,6 @@
 // Browser tests in Debian's Chromium (never a downloaded browser), served by `vite preview` from the built app.
-// Every test runs twice: project `wasm` (WebGPU unavailable) and project `webgpu` (SwiftShader, design.md §5).
+// Every test runs twice: project `wasm` (WebGPU unavailable) and project `webgpu` (SwiftShader's software
+// WebGPU), so both of the app's model paths are covered without a GPU.
 import { defineConfig } from '@playwright/test';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';

@@ -1,5 +1,7 @@
 // Build configuration. `vite build` makes the app (index.html + workers); `vite build --mode lib` makes the
-// library entry (dist/lib). The ONNX Runtime wasm files are served from our own origin (design.md §4), never a CDN.
+// library entry (dist/lib); `--mode widget` the embeddable widget (dist/widget.js); `--mode cli` the command line
+// (dist/cli/main.js). The ONNX Runtime wasm files are served from our own origin, never a CDN, so the
+// app works offline and under a strict CSP.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -120,6 +122,26 @@ export default defineConfig(({ mode }) => {
       },
     };
   }
+  if (mode === 'cli') {
+    // The `self-retrieval` command as one Node ES module, dist/cli/main.js, which bin/self-retrieval.mjs imports: no
+    // TypeScript loader at run time. One file (no chunks) at dist/cli/ keeps `new URL('../../public/models/',
+    // import.meta.url)` pointing at the package root, as it does from src/cli/. Runtime dependencies stay imports.
+    return {
+      publicDir: false,
+      build: {
+        ssr: 'src/cli/main.ts',
+        outDir: 'dist/cli',
+        emptyOutDir: true,
+        target: 'node20',
+        minify: false,
+        // The whole graph is ours and small; a single file keeps it debuggable and every relative URL stable.
+        rollupOptions: {
+          external: (id) => id.startsWith('node:') || DEPENDENCIES.some((d) => id === d || id.startsWith(`${d}/`)),
+          output: { entryFileNames: 'main.js', codeSplitting: false },
+        },
+      },
+    };
+  }
   if (mode === 'lib') {
     return {
       publicDir: false,
@@ -133,7 +155,8 @@ export default defineConfig(({ mode }) => {
     };
   }
   return {
-    // 'mpa' turns off the SPA fallback: a missing model file must be a 404, not index.html (design.md §4).
+    // 'mpa' turns off the SPA fallback: a missing model file must be a 404, not index.html, so a
+    // loader never mistakes an HTML page for weights.
     appType: 'mpa',
     plugins: [ortRuntime({ chunks: 'assets', folder: 'ort' }), offlineShell()],
     // Parsing runs in workers, where there is no `document`: prefer packages' worker builds over their DOM ones

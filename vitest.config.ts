@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
+    // Builds dist/cli/main.js when it is missing or stale: test/cli.test.ts runs the CLI as users do, from the build.
+    globalSetup: ['test/build-cli.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
   },

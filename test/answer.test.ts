@@ -1,4 +1,4 @@
-// The answer path (design.md §1 item 5) driven by scripted models: citation markers are kept, mapped, normalised or
+// The answer path (the answer written from the top passages, with citations) driven by scripted models: citation markers are kept, mapped, normalised or
 // dropped the same way in the stream and in the final text, every stop condition holds, and no model handle leaks
 // whether the answer finishes, is aborted or is abandoned.
 import fc from 'fast-check';

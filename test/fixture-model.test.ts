@@ -105,7 +105,7 @@ describe('fixture model cranfield-tiny (Node, transformers.js)', () => {
       const passage = p.text.split(' ').slice(0, card.assessmentPassageWords).join(' ');
       const prompt = fillTemplate(card.templates.assessment, { query, title: p.title, passage });
       const logProbs = await continuationLogProbs(lm, encode(lm, prompt), reject);
-      return Math.exp(logProbs.reduce((a, b) => a + b, 0) / logProbs.length); // exp(-mean NLL), design.md §1
+      return Math.exp(logProbs.reduce((a, b) => a + b, 0) / logProbs.length); // exp(-mean NLL), the paper's P(reject)
     };
     const relevant: number[] = [];
     const hard: number[] = [];

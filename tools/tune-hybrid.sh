@@ -4,6 +4,8 @@
 # src/core/self-retriever.ts (DEFAULT_SEARCH) are the best MRR@5 of this grid.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The command runs from its build (dist/cli/main.js); build it from the current sources.
+npm run --silent build:cli >/dev/null
 for lambda in 0.5 1 2; do
   for temperature in 0.05 0.1; do
     node bin/self-retrieval.mjs eval --cranfield public/demo/cranfield --split tune --mode hybrid \

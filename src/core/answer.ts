@@ -1,4 +1,4 @@
-// Answering with citations (design.md §1 item 5): the same model that retrieved the passages reads them in a prompt
+// Answering with citations, the last step of a query: the same model that retrieved the passages reads them in a prompt
 // and writes an answer that cites them as `[n]`. This module owns the decode loop (greedy, over the abstract
 // LanguageModel), the streaming of text deltas, and the cleaning of citation markers, so that every engine and
 // every view gets the same guarantees:

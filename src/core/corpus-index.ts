@@ -1,4 +1,4 @@
-// CorpusIndex: the prefix index the model decodes against (design.md §3). Keys are token-id sequences
+// CorpusIndex: the prefix index the model decodes against. Keys are token-id sequences
 // (title part + separator + passage part, tokenized in context); the index keeps each key only up to the point
 // where it is unique (the paper's trick), as a path-compressed trie in flat typed arrays:
 //

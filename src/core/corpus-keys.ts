@@ -1,4 +1,4 @@
-// Passages → corpus keys: the token ids a model must generate to name a passage (design.md §3). A key is the
+// Passages → corpus keys: the token ids a model must generate to name a passage. A key is the
 // passage's title part, the separator and the passage part, written with the model card's templates and
 // tokenized as ONE string, in the context the model sees them — never by joining separately tokenized pieces,
 // which byte-level BPE would merge differently at the seams.

@@ -1,4 +1,4 @@
-// Fusion of the two signals the model gives a candidate (design.md §1, the paper's formula):
+// Fusion of the two signals the model gives a candidate (the Self-Retrieval paper's formula):
 //   S(p) = softmax over titles(log P(t|q) / τ) · softmax over the passages of that title(assessment(p) / δ).
 // The title distribution is tempered in log space (P(t|q)^(1/τ), renormalised over the titles found); the
 // assessment is a probability in [0, 1]. Without an assessment the passages of a title share its mass equally.

@@ -1,4 +1,4 @@
-// The language-model interface the core decodes with (design.md §2). Engines (src/engines/) implement it over a
+// The language-model interface the core decodes with, so the core never imports a model library. Engines (src/engines/) implement it over a
 // real model library; tests implement it over a deterministic toy. Beam search, scoring and stopping live in the
 // core, never in an adapter.
 

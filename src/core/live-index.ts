@@ -1,4 +1,4 @@
-// LiveIndex: a CorpusIndex that takes additions and removals without a full rebuild (design.md §3). A large
+// LiveIndex: a CorpusIndex that takes additions and removals without a full rebuild. A large
 // immutable `main` index is paired with a small `delta` index over recently added keys and with tombstones over
 // main's positions; decoding walks both at once, and `compact()` folds everything into a fresh main.
 //

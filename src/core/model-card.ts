@@ -3,7 +3,7 @@
 // zero-shot instruction model plug into the same code. Pure: parsing and validation only.
 import { CodedError } from './errors';
 
-/** Prompt templates of the Self-Retrieval format (design.md §1). `{query}`, `{title}`, `{passage}` are slots. */
+/** Prompt templates of the Self-Retrieval paper's format. `{query}`, `{title}`, `{passage}` are slots. */
 export interface PromptTemplates {
   /** Prompt before the generated title, e.g. `Question: {query}\n\n Related document title:`. */
   readonly retrieval: string;
@@ -34,7 +34,7 @@ export interface ModelCapabilities {
   readonly corpusTrained: boolean;
 }
 
-/** Weight formats transformers.js loads (design.md §4). */
+/** Weight formats transformers.js loads (`onnx/model_<dtype>.onnx`; fp32 is `model.onnx`). */
 export type Dtype = 'fp32' | 'fp16' | 'q8' | 'q4' | 'q4f16';
 const DTYPES: readonly string[] = ['fp32', 'fp16', 'q8', 'q4', 'q4f16'];
 
@@ -156,7 +156,7 @@ export function corpusKeyText(
 }
 
 /**
- * The card of a zero-shot instruction model that ships none: the chat profile (design.md §1), corpus keys in the
+ * The card of a zero-shot instruction model that ships none: the chat profile (prompt-profile.ts), corpus keys in the
  * paper's format (so one library serves both kinds of model), relevance as P(Yes) vs P(No).
  */
 export function chatModelCard(id: string, dtype: Dtype): ModelCard {

@@ -1,4 +1,4 @@
-// Prompt profiles: how one model is asked to retrieve, to judge a passage and to answer (design.md §1).
+// Prompt profiles: how one model is asked to retrieve, to judge a passage and to answer.
 // - `self-retrieval` — a corpus-trained model (the paper's format): every prompt is the model card's template as
 //   trained; relevance is 1 − P(reject), P(reject) = exp(−mean NLL of the reject text).
 // - `chat` — a zero-shot instruction model: prompts go through the tokenizer's chat template; retrieval continues

@@ -1,4 +1,4 @@
-// SelfRetriever: one query, end to end (design.md §1) — the model generates passages under the corpus constraint
+// SelfRetriever: one query, end to end, as in the Self-Retrieval paper — the model generates passages under the corpus constraint
 // (title stage → first content tokens per title → greedy completion to unique leaves), judges them in one batched
 // self-assessment, and the two signals are fused into the ranking; the answer is written from the top passages.
 //

@@ -1,6 +1,6 @@
 // The model registry: the models the app offers, where each comes from, what it weighs per weight format, its
-// licence and how it is prompted. Pure data and the file layout transformers.js reads (design.md §4); downloading
-// is model-sources.ts and model-store.ts.
+// licence and how it is prompted. Pure data and the file layout transformers.js reads (config, tokenizer files and
+// onnx/model_<dtype>.onnx); downloading is model-sources.ts and model-store.ts.
 import type { Dtype } from '../core/model-card';
 
 export interface RegistryModel {

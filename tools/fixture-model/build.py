@@ -23,7 +23,7 @@ import bpe  # noqa: E402
 import cranfield  # noqa: E402
 from tiny_llama import Config, TinyLlama, export_onnx  # noqa: E402
 
-# The prompt formats of the Self-Retrieval paper (design.md §1). The app reads them from model-card.json.
+# The prompt formats of the Self-Retrieval paper. The app reads them from model-card.json.
 TEMPLATES = {
     "retrieval": "Question: {query}\n\n Related document title:",
     "title": " {title}",
@@ -183,7 +183,7 @@ def greedy_title(model, tok, query, max_new=48):
 
 @torch.no_grad()
 def reject_probability(model, tok, prompt):
-    """exp(-mean NLL) of the rejection string after an assessment prompt (design.md §1)."""
+    """exp(-mean NLL) of the rejection string after an assessment prompt: the paper's P(reject)."""
     ids = tok.encode(prompt + TEMPLATES["reject"])
     start = len(tok.encode(prompt))
     logp = F.log_softmax(forward_logits(model, torch.tensor([ids]))[0], dim=-1)

@@ -6,7 +6,7 @@ import { coreTokenizer } from './tokenizer';
 import { TransformersLM } from './transformers-lm';
 
 /**
- * The weight format to load on a device, from those a model ships (design.md §4): on WebGPU half precision when the
+ * The weight format to load on a device, from those a model ships: on WebGPU half precision when the
  * adapter has `shader-f16` (q4f16, then fp16), else q4 or fp32; on wasm and Node's CPU q8 first (their fastest
  * kernels), then q4, then fp32.
  */

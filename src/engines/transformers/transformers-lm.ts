@@ -1,5 +1,5 @@
-// TransformersLM: the core's LanguageModel over a transformers.js causal LM (design.md §2, §4). It runs raw forward
-// passes — transformers.js's generate() has no beam search — and owns the KV cache itself:
+// TransformersLM: the core's LanguageModel over a transformers.js causal LM, on WebGPU, wasm or Node's CPU. It runs
+// raw forward passes — transformers.js's generate() has no beam search — and owns the KV cache itself:
 //
 // - A forward pass over B sequences yields one cache *block*: the model's `present.*` tensors with batch B. Each of
 //   the B handles it returns points at a row of the block; the block's tensors are disposed when its last handle is
