@@ -152,10 +152,10 @@ async function prepare(
     {
       hash,
       keyed: new Set(keep.keys()),
+      // The batch not yet committed first, then the library (no sorting: this runs once per file).
       duplicateOf: (h) =>
-        [...pending.map((c) => c.doc), ...library.documents()].find(
-          (d) => d.hash === h && d.status === 'indexed' && d.path !== file.path,
-        )?.path,
+        pending.find((c) => c.doc.hash === h && c.doc.status === 'indexed' && c.doc.path !== file.path)?.doc.path ??
+        library.indexedCopy(h, file.path),
     },
     { words: library.settings.passageWords ?? DEFAULT_PASSAGE_WORDS },
   );

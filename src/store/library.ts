@@ -215,6 +215,12 @@ export class Library {
     return this.docs.get(path);
   }
 
+  /** The path of an indexed document with these bytes (by content hash) other than `path`, if any. */
+  indexedCopy(hash: string, path: string): string | undefined {
+    for (const d of this.docs.values()) if (d.hash === hash && d.status === 'indexed' && d.path !== path) return d.path;
+    return undefined;
+  }
+
   /** The stored passages of one document. */
   async passagesOf(path: string): Promise<PassageRecord[]> {
     return this.db.getAllFromIndex('passages', 'byDocument', path);
