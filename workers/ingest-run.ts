@@ -1,8 +1,8 @@
-// The ingest run, done by the library's one owner (the ingest worker): files are queued in the store with their
-// bytes, then taken off the queue batch by batch — each file through the per-file pipeline (src/ingest/ingest-file.ts)
-// and each batch committed in one transaction by the store (src/store/library.ts) — with progress, ETA and cancel.
-// A run cut short by a closed tab or a crash resumes from the queue on the next visit. Re-scans of a kept folder
-// queue what changed and remove what is gone.
+// The ingest run, done by the library's one owner (the ingest worker): files are queued in the store with their bytes,
+// then taken off the queue batch by batch — each file through the per-file pipeline (src/ingest/ingest-file.ts) and
+// each batch committed in one transaction by the store (src/store/library.ts) — with progress, ETA and cancel. A run
+// cut short by a closed tab or a crash resumes from the queue on the next visit. Re-scans of a kept folder queue what
+// changed and remove what is gone.
 import { contentHash } from '../src/core/content-hash';
 import type { IndexKey } from '../src/core/corpus-index';
 import { unsupportedType } from '../src/ingest/document';

@@ -39,8 +39,8 @@ for (const entry of self.__WB_MANIFEST) {
 precacheAndRoute(shell);
 cleanupOutdatedCaches();
 
-// The app is built as 'mpa' so a missing file is a 404, never index.html: only the app's own page falls back to the precached index.html (with any
-// query, e.g. `?device=wasm`); every other missing path stays a 404 from the server.
+// The app is built as 'mpa' so a missing file is a 404, never index.html: only the app's own page falls back to the
+// precached index.html (with any query, e.g. `?device=wasm`); every other missing path stays a 404 from the server.
 const pageUrl = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(index\\.html)?(\\?|$)`);
 registerRoute(new NavigationRoute(createHandlerBoundToURL('index.html'), { allowlist: [pageUrl] }));
 

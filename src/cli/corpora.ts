@@ -1,13 +1,9 @@
 // Real text for tests and benchmarks: documents nobody on this project wrote, read from the installed
 // node_modules (markdown, type declarations, licences) and cut into passages. Node only.
 import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { join, relative } from 'node:path';
 import type { Passage } from '../core/passage';
-
-/** Whether `path` is `root` or lies under it (both real, absolute paths). */
-function within(root: string, path: string): boolean {
-  return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
-}
+import { isInside } from './folder-walk';
 
 /**
  * Files under `root` whose names end with one of `extensions`, in a stable (sorted) order. A symbolic link is
@@ -34,7 +30,7 @@ export function findFiles(root: string, extensions: readonly string[]): string[]
         } catch {
           continue; // a dangling link
         }
-        if (!within(realRoot, real)) continue;
+        if (!isInside(realRoot, real)) continue;
         stat = statSync(real, { throwIfNoEntry: false });
       }
       if (!stat) continue;

@@ -1,4 +1,5 @@
-// Constrained beam search over a prefix index (CorpusIndex or LiveIndex) — the Self-Retrieval paper's retrieval procedure:
+// Constrained beam search over a prefix index (CorpusIndex or LiveIndex) — the Self-Retrieval paper's retrieval
+// procedure:
 //   1. title stage: beam search with `titleBeams` beams until each beam's title part is complete;
 //   2. first content token: from each title, the forced tokens (the separator) are read greedily, and at the first
 //      branching the `contentBeams` most likely children are kept;

@@ -1,6 +1,6 @@
-// The language-model interface the core decodes with, so the core never imports a model library. Engines (src/engines/) implement it over a
-// real model library; tests implement it over a deterministic toy. Beam search, scoring and stopping live in the
-// core, never in an adapter.
+// The language-model interface the core decodes with, so the core never imports a model library. Engines (src/engines/)
+// implement it over a real model library; tests implement it over a deterministic toy. Beam search, scoring and
+// stopping live in the core, never in an adapter.
 
 export interface Tokenizer {
   /** Token ids of `text`, with no special tokens added. */

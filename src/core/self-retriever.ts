@@ -1,6 +1,6 @@
-// SelfRetriever: one query, end to end, as in the Self-Retrieval paper — the model generates passages under the corpus constraint
-// (title stage → first content tokens per title → greedy completion to unique leaves), judges them in one batched
-// self-assessment, and the two signals are fused into the ranking; the answer is written from the top passages.
+// SelfRetriever: one query, end to end, as in the Self-Retrieval paper — the model generates passages under the corpus
+// constraint (title stage → first content tokens per title → greedy completion to unique leaves), judges them in one
+// batched self-assessment, and the two signals are fused into the ranking; the answer is written from the top passages.
 //
 // Modes:
 // - `self`: the paper's procedure (λ = 0);

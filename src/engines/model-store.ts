@@ -1,8 +1,9 @@
 // The model cache: downloaded and imported models in the origin-private file system (OPFS), outside the service
-// worker's precache, which holds only the app shell and the built-in models. Each model is a folder `models/<key>/` with a manifest and its files, written
-// through a sync access handle at the byte they reached, so a download goes on after a reload, a lost network or a
-// closed tab from where it stopped (HTTP Range). Sizes and checksums the source gave are checked before a model is
-// marked complete; only complete models are loaded. Runs in a dedicated worker (sync access handles need one).
+// worker's precache, which holds only the app shell and the built-in models. Each model is a folder `models/<key>/`
+// with a manifest and its files, written through a sync access handle at the byte they reached, so a download goes on
+// after a reload, a lost network or a closed tab from where it stopped (HTTP Range). Sizes and checksums the source
+// gave are checked before a model is marked complete; only complete models are loaded. Runs in a dedicated worker (sync
+// access handles need one).
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { CodedError } from '../core/errors';

@@ -6,14 +6,13 @@ import { contentHash } from '../core/content-hash';
 import type { IndexKey } from '../core/corpus-index';
 import type { BundlePassage, BundleSource } from '../core/library-bundle';
 import type { IngestErrorCode } from '../core/errors';
+import type { PassageKeyer } from '../core/passage-keyer';
 import { IngestError } from './document';
 import { parseFile } from './parse';
 import { DEFAULT_PASSAGE_WORDS, splitPassages, storedPassage } from './passages';
 
-/** Turns passages into the token keys the model generates (a PassageKeyer). */
-export interface KeysOf {
-  keys(passages: readonly { readonly title: string; readonly text: string }[]): IndexKey[];
-}
+/** What this step needs of a PassageKeyer: only its keys. */
+export type KeysOf = Pick<PassageKeyer, 'keys'>;
 
 /** What the caller already holds that decides this file's outcome. */
 export interface KnownFiles {
