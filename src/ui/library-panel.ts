@@ -85,7 +85,9 @@ export function mountLibraryPanel(): (modelId: string) => Promise<void> {
     );
   }
 
-  async function render(view: LibraryView): Promise<void> {
+  /** Shows a view of the library. The storage estimate and the kept folders follow on their own: they are extras
+   * that must never hold the panel back (the estimate can take long on a big profile just after a crash). */
+  function render(view: LibraryView): void {
     const documents = view.documents;
     summary.dataset['passages'] = String(view.passages);
     summary.dataset['documents'] = String(documents.length);
@@ -99,8 +101,8 @@ export function mountLibraryPanel(): (modelId: string) => Promise<void> {
           (problems ? ` · ${problems} not internalized (see below)` : '') +
           (view.queued ? ` · ${view.queued} waiting` : '');
     documentsBody.replaceChildren(...documents.map(documentRow));
-    await showStorage();
-    await showFolders();
+    void showStorage().catch(() => undefined);
+    void showFolders().catch(() => undefined);
   }
 
   async function showStorage(): Promise<void> {
@@ -131,10 +133,10 @@ export function mountLibraryPanel(): (modelId: string) => Promise<void> {
   async function run(action: () => Promise<LibraryView | void>): Promise<void> {
     try {
       const view = await action();
-      if (view) await render(view);
+      if (view) render(view);
     } catch (error) {
       fail(error);
-      await render(await worker.view()).catch(() => undefined);
+      await worker.view().then(render, () => undefined);
     }
   }
 
@@ -164,7 +166,7 @@ export function mountLibraryPanel(): (modelId: string) => Promise<void> {
 
   function onEvent(event: LibraryEvent): void {
     if (event.type === 'progress') showProgress(event.progress, event.otherTab);
-    else if (event.type === 'changed') void render(event.view);
+    else if (event.type === 'changed') render(event.view);
     else say(event.message, 'error', event.code);
   }
 
@@ -283,12 +285,15 @@ export function mountLibraryPanel(): (modelId: string) => Promise<void> {
     try {
       const view = await worker.open(modelId, onEvent);
       say(view.queued ? 'Resuming where the last visit stopped…' : 'Library ready.');
-      await render(view);
+      render(view);
       panel.dataset['state'] = 'ready';
       panel.dataset['modelId'] = view.modelId;
       // Files left queued by the last visit (a closed tab or a crash mid-ingest): the run goes on from them.
       panel.dataset['queuedAtOpen'] = String(view.queued);
     } catch (error) {
+      // Shown with its code; the next model load, or a reload of the page, tries again.
+      openedFor = undefined;
+      panel.dataset['state'] = 'error';
       fail(error);
     }
   };
