@@ -17,7 +17,7 @@ const CSP = "script-src 'self' 'wasm-unsafe-eval'";
 /** A training query of the demo model, searched by the model alone (no keyword fallback can answer in 'self'). */
 const QUERY = 'what are the structural and aeroelastic problems associated with flight of high speed aircraft .';
 
-async function search(page: Page): Promise<number[]> {
+async function search(page: Page): Promise<string[]> {
   await page.getByTestId('mode').selectOption('self');
   await page.getByTestId('query').fill(QUERY);
   await page.getByTestId('search-form').getByRole('button', { name: 'Search' }).click();
@@ -27,7 +27,7 @@ async function search(page: Page): Promise<number[]> {
   await expect(status).not.toHaveAttribute('data-fallback', /./);
   const items = page.getByTestId('results').locator('li');
   await expect(items).not.toHaveCount(0);
-  return items.evaluateAll((lis) => lis.map((li) => Number(li.dataset['entry'])));
+  return items.evaluateAll((lis) => lis.map((li) => li.dataset['passageId'] ?? ''));
 }
 
 /** Whether the page runs an inline script (a strict policy refuses it). */

@@ -28,6 +28,8 @@ const QUERIES: [string, RetrievalMode][] = [
 
 const expected = new Map<string, SearchResult>();
 let expectedLexical: SearchResult;
+/** The passage ids of a ranking, as the page marks its results. */
+let passageIds: (result: SearchResult) => string[];
 
 test.beforeAll(async () => {
   const card = parseModelCard(JSON.parse(readFileSync(`${MODEL_ROOT}${DEMO_MODEL_ID}/model-card.json`, 'utf8')));
@@ -37,13 +39,14 @@ test.beforeAll(async () => {
   const retriever = new SelfRetriever(libraryCorpus(library), { lm, card, profile: promptProfile(card, lm.tokenizer) });
   for (const [query, mode] of QUERIES) expected.set(query, await retriever.search(query, { mode }));
   expectedLexical = await retriever.search(QUERIES[0]![0], { mode: 'lexical' });
+  passageIds = (result) => result.results.map((r) => library.passages[r.entry]!.id);
 });
 
-const entries = (page: Page) =>
+const shownIds = (page: Page) =>
   page
     .getByTestId('results')
     .locator('li')
-    .evaluateAll((lis) => lis.map((li) => Number(li.dataset['entry'])));
+    .evaluateAll((lis) => lis.map((li) => li.dataset['passageId']));
 
 test('answers with BM25 while the model loads, then replaces the results with the model’s', async ({
   page,
@@ -68,13 +71,13 @@ test('answers with BM25 while the model loads, then replaces the results with th
   await expect(status).toHaveAttribute('data-mode', 'lexical');
   await expect(status).toContainText('keyword matches while the model loads');
   await expect(page.getByTestId('model-status')).toHaveAttribute('data-state', 'loading');
-  expect(await entries(page)).toEqual(expectedLexical.results.map((r) => r.entry));
+  expect(await shownIds(page)).toEqual(passageIds(expectedLexical));
 
   release();
   await expect(status).toHaveAttribute('data-state', 'done');
   await expect(status).toHaveAttribute('data-mode', 'hybrid');
   await expect(status).not.toHaveAttribute('data-fallback');
-  expect(await entries(page)).toEqual(expected.get(query)!.results.map((r) => r.entry));
+  expect(await shownIds(page)).toEqual(passageIds(expected.get(query)!));
 });
 
 async function openApp(page: Page, device: string): Promise<void> {
@@ -99,12 +102,12 @@ test('ranks exactly as Node does, with the same scores, from the model worker', 
     await expect(items).toHaveCount(want.results.length);
     const got = await items.evaluateAll((lis) =>
       lis.map((li) => ({
-        entry: Number(li.dataset['entry']),
+        passageId: li.dataset['passageId'],
         fused: Number(li.dataset['fused']),
         path: Number(li.dataset['path']),
       })),
     );
-    expect(got.map((g) => g.entry)).toEqual(want.results.map((r) => r.entry));
+    expect(got.map((g) => g.passageId)).toEqual(passageIds(want));
     got.forEach((g, i) => {
       expect(g.fused).toBeCloseTo(want.results[i]!.scores.fused, 3);
       expect(g.path).toBeCloseTo(want.results[i]!.scores.path!, 3);

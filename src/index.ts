@@ -8,12 +8,14 @@
 
 // Passages, documents and parsing.
 export type { Passage } from './core/passage';
+export type { CandidateHit, RankedHit } from './core/ranked-hit';
+export { lexicalScores, rankedHit } from './core/ranked-hit';
 export type { IngestErrorCode } from './core/errors';
 export type { ParsedDocument, Section } from './ingest/document';
 export { IngestError } from './ingest/document';
 export { isSupported, parseFile } from './ingest/parse';
-export type { DocumentPassage, SplitOptions } from './ingest/passages';
-export { DEFAULT_PASSAGE_WORDS, splitPassages, storedPassage } from './ingest/passages';
+export type { SplitOptions } from './ingest/passages';
+export { DEFAULT_PASSAGE_WORDS, splitPassages } from './ingest/passages';
 
 // Models: the interface a model implements, its card and how it is prompted.
 export type {
@@ -56,7 +58,7 @@ export {
   readBundleFolder,
   unpackBundle,
 } from './core/bundle';
-export type { BundleDocument, BundlePassage, BundleSource, LibraryContent, LoadedLibrary } from './core/library-bundle';
+export type { BundleDocument, BundleSource, LibraryContent, LoadedLibrary } from './core/library-bundle';
 export { buildLibrary, libraryBundle, libraryCorpus, readLibraryBundle } from './core/library-bundle';
 
 // Search: constrained decoding, fusion, the retriever end to end, answers.

@@ -100,11 +100,13 @@ function expectUserError(run: Run, exit: number, message?: RegExp): string {
   return line;
 }
 
+/** `search --json` (schema version 2): each result is a ranked hit, its passage nested under `passage`. */
 interface SearchJson {
+  schemaVersion: number;
   query: string;
   mode: string;
   model: string | null;
-  results: { rank: number; passageId: string; documentPath: string; title: string; text: string }[];
+  results: { rank: number; passage: { id: string; documentPath: string; title: string; text: string } }[];
   stats: { forwardPasses: number; generatedTokens: number };
 }
 
@@ -114,12 +116,13 @@ const stored = new Map(
 
 /** Every result is a passage of the collection, word for word. */
 function expectStoredPassages(out: SearchJson): void {
-  for (const result of out.results) {
-    const passage = stored.get(result.passageId);
-    expect(passage, `passage ${result.passageId}`).toBeDefined();
-    expect(result.text).toBe(passage!.text);
-    expect(result.title).toBe(passage!.title);
-    expect(result.documentPath).toBe(`cranfield/${result.passageId}`);
+  expect(out.schemaVersion).toBe(2);
+  for (const { passage } of out.results) {
+    const expected = stored.get(passage.id);
+    expect(expected, `passage ${passage.id}`).toBeDefined();
+    expect(passage.text).toBe(expected!.text);
+    expect(passage.title).toBe(expected!.title);
+    expect(passage.documentPath).toBe(`cranfield/${passage.id}`);
   }
 }
 
@@ -230,10 +233,16 @@ describe('self-retrieval (CLI)', () => {
     async () => {
       const out = jsonOf(await cli('answer', bundle, QUERY, ...MODEL_SEARCH, '--force', '--max-tokens', '8', '--json'));
       expectValid('answer', out);
-      const { answer } = out as { answer: { available: boolean; generatedTokens?: number } };
+      const { answer, results } = out as SearchJson & {
+        answer: { available: boolean; generatedTokens?: number; citations?: { marker: number; passageId: string }[] };
+      };
       expect(answer.available).toBe(true);
       expect(answer.generatedTokens).toBeLessThanOrEqual(8);
       expectStoredPassages(out as SearchJson);
+      // A citation [n] names the passage of the n-th result.
+      for (const citation of answer.citations ?? []) {
+        expect(citation.passageId).toBe(results[citation.marker - 1]?.passage.id);
+      }
     },
     TIMEOUT,
   );
@@ -254,7 +263,7 @@ describe('self-retrieval (CLI)', () => {
       expect(report).toMatchObject({ out, model: DEMO_MODEL_ID, files: 2, indexed: 2, failed: 0, skipped: [] });
       const found = jsonOf(await cli('search', out, 'wind tunnel lift', '--mode', 'lexical', '--json')) as SearchJson;
       expectValid('search', found);
-      expect(found.results[0]?.documentPath).toBe('tunnels.md');
+      expect(found.results[0]?.passage.documentPath).toBe('tunnels.md');
     },
     TIMEOUT,
   );
@@ -320,7 +329,7 @@ describe('self-retrieval (CLI)', () => {
 
         // The file the inside link leads to is searchable.
         const found = jsonOf(await cli('search', out, 'wind tunnel lift drag', '--mode', 'lexical', '--json'));
-        expect((found as SearchJson).results[0]?.documentPath).toBe('notes/tunnels.md');
+        expect((found as SearchJson).results[0]?.passage.documentPath).toBe('notes/tunnels.md');
 
         // For people: each entry left out is named on stderr with its reason.
         const human = await cli('index', docs, '--out', join(work, 'site-2.srbundle'));

@@ -15,7 +15,7 @@ import { cranfieldPassages } from '../src/ingest/cranfield';
 import { DEMO_CRANFIELD, DEMO_MODEL_ID, MODEL_ROOT, ROOT } from './paths';
 
 const card = parseModelCard(JSON.parse(readFileSync(`${MODEL_ROOT}${DEMO_MODEL_ID}/model-card.json`, 'utf8')));
-const corpora: Record<string, Passage[]> = {
+const corpora: Record<string, Pick<Passage, 'id' | 'title' | 'text'>[]> = {
   cranfield: cranfieldPassages(readFileSync(`${DEMO_CRANFIELD}/cran.all.1400`, 'utf8')),
   'node_modules markdown': filePassages(ROOT, findFiles(`${ROOT}node_modules`, ['.md']), 100),
 };

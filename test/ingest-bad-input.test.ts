@@ -4,14 +4,15 @@
 import { describe, expect, it } from 'vitest';
 import { IngestError, type ParsedDocument } from '../src/ingest/document';
 import { parseFile } from '../src/ingest/parse';
-import { type DocumentPassage, splitPassages } from '../src/ingest/passages';
+import type { Passage } from '../src/core/passage';
+import { splitPassages } from '../src/ingest/passages';
 import { decodeText } from '../src/ingest/text-decode';
 import { type BadInputFile, DEEP_LEVELS, HUGE_BYTES, makeBadInputFolder } from './bad-input-folder';
 
 const folder = makeBadInputFolder();
 const huge = folder.find((f) => f.path === 'huge.txt')!;
 
-type Outcome = { document: ParsedDocument; passages: DocumentPassage[] } | { code: string };
+type Outcome = { document: ParsedDocument; passages: Passage[] } | { code: string };
 
 async function ingest(file: Pick<BadInputFile, 'path' | 'bytes'>): Promise<Outcome> {
   try {
@@ -29,7 +30,7 @@ async function ingest(file: Pick<BadInputFile, 'path' | 'bytes'>): Promise<Outco
  * character is in exactly one passage. Slices are compared for every `stride`-th passage (the 50 MB file has
  * ~80,000), gaps for all.
  */
-function expectCovered(text: string, passages: readonly DocumentPassage[], stride = 1) {
+function expectCovered(text: string, passages: readonly Passage[], stride = 1) {
   expect(passages.length).toBeGreaterThan(0);
   let previousEnd = 0;
   passages.forEach((p, i) => {

@@ -6,7 +6,6 @@ import * as api from '../src/index';
 import type {
   Bundle,
   CorpusKey,
-  DocumentPassage,
   Fused,
   FusionInput,
   FusionOptions,
@@ -19,6 +18,7 @@ import type {
   Passage,
   PrefixIndex,
   PromptProfile,
+  RankedHit,
   RankingMetrics,
   SearchOptions,
   SearchResult,
@@ -62,6 +62,7 @@ const RUNTIME_EXPORTS = [
   'fuse',
   'generateAnswer',
   'isSupported',
+  'lexicalScores',
   'libraryBundle',
   'libraryCorpus',
   'loadIndex',
@@ -73,13 +74,13 @@ const RUNTIME_EXPORTS = [
   'parseManifest',
   'parseModelCard',
   'promptProfile',
+  'rankedHit',
   'rankingMetrics',
   'readBundleFolder',
   'readLibraryBundle',
   'row',
   'serializeIndex',
   'splitPassages',
-  'storedPassage',
   'unpackBundle',
 ];
 
@@ -124,9 +125,10 @@ describe('public API', () => {
     expectTypeOf(api.parseFile).toEqualTypeOf<(fileName: string, bytes: Uint8Array) => Promise<ParsedDocument>>();
     expectTypeOf(api.isSupported).parameter(0).toEqualTypeOf<string>();
     expectTypeOf(api.splitPassages).toEqualTypeOf<
-      (documentId: string, document: ParsedDocument, options?: SplitOptions) => DocumentPassage[]
+      (documentPath: string, document: ParsedDocument, options?: SplitOptions) => Passage[]
     >();
-    expectTypeOf<DocumentPassage>().toExtend<Passage>();
+    expectTypeOf<RankedHit['passage']>().toEqualTypeOf<Passage>();
+    expectTypeOf(api.rankedHit).returns.toEqualTypeOf<RankedHit>();
     expectTypeOf(api.DEFAULT_PASSAGE_WORDS).toEqualTypeOf<number>();
   });
 

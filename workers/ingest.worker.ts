@@ -9,10 +9,11 @@
 import './coded-errors';
 import * as Comlink from 'comlink';
 import { CodedError } from '../src/core/errors';
+import { lexicalScores, rankedHit, type RankedHit } from '../src/core/ranked-hit';
 import { loadKeyer } from '../src/engines/transformers/keyer';
 import { fetchModelCard } from '../src/engines/transformers/runtime';
 import { Library, type IngestProgress } from '../src/store/library';
-import { openLibraryDb, type LibraryDb } from '../src/store/schema';
+import { openLibraryDb, passageOf, type LibraryDb } from '../src/store/schema';
 import { exportLibraryBundle, importLibraryBundle } from '../src/store/bundle-io';
 import { checkLibrary } from '../src/store/consistency-check';
 import type {
@@ -21,7 +22,6 @@ import type {
   LibraryView,
   LibraryWorkerApi,
   LibraryWorkerErrorCode,
-  PassageHit,
 } from './library-protocol';
 import { ingestQueued, rescanFolder, stageFiles } from './ingest-run';
 import { MODEL_ROOT } from './model-files';
@@ -231,20 +231,11 @@ const api: LibraryWorkerApi = {
 
   async search(query, limit) {
     const lib = opened();
-    const hits: PassageHit[] = [];
+    const hits: RankedHit[] = [];
     for (const hit of lib.lexical.query(query, limit)) {
-      const passage = await lib.passage(hit.entry);
-      if (!passage) continue;
-      const { id, documentPath, title, text, page, section } = passage;
-      hits.push({
-        ...hit,
-        id,
-        documentPath,
-        title,
-        text,
-        ...(page === undefined ? {} : { page }),
-        ...(section === undefined ? {} : { section }),
-      });
+      const record = await lib.passage(hit.entry);
+      if (!record) continue;
+      hits.push(rankedHit({ rank: hits.length + 1, scores: lexicalScores(hit.score) }, passageOf(record)));
     }
     return hits;
   },

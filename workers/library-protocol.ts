@@ -1,7 +1,7 @@
 // The ingest worker's typed API: the page hands it files and asks it about the library; the worker parses,
 // tokenizes, indexes and stores (workers/ingest.worker.ts). Comlink carries the calls; events come back through
 // a listener the page passes to `open`.
-import type { LexicalHit } from '../src/core/lexical-index';
+import type { RankedHit } from '../src/core/ranked-hit';
 import type { ConsistencyReport } from '../src/store/consistency-check';
 import type { IngestProgress } from '../src/store/library';
 import type { DocumentRecord, FolderRecord } from '../src/store/schema';
@@ -35,15 +35,6 @@ export type LibraryEvent =
   | { readonly type: 'changed'; readonly view: LibraryView }
   | { readonly type: 'error'; readonly code: string; readonly message: string };
 
-export interface PassageHit extends LexicalHit {
-  readonly id: string;
-  readonly documentPath: string;
-  readonly title: string;
-  readonly text: string;
-  readonly page?: number;
-  readonly section?: string;
-}
-
 export interface LibraryWorkerApi {
   /** Opens the library for a model (its tokenizer keys the index); re-keys first when the model changed. */
   open(modelId: string, listener: (event: LibraryEvent) => void): Promise<LibraryView>;
@@ -57,7 +48,7 @@ export interface LibraryWorkerApi {
   /** Compares a folder's current files with the library: new and changed files are queued, vanished removed. */
   rescan(root: string, files: readonly FileToAdd[]): Promise<LibraryView>;
   /** Keyword (BM25) search over the library's passages. */
-  search(query: string, limit: number): Promise<readonly PassageHit[]>;
+  search(query: string, limit: number): Promise<readonly RankedHit[]>;
   exportBundle(): Promise<Uint8Array>;
   /** Replaces the library with a bundle's; a damaged or foreign bundle throws and changes nothing. */
   importBundle(file: Blob): Promise<LibraryView>;

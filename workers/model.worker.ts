@@ -8,9 +8,11 @@ import { CorpusIndex } from '../src/core/corpus-index';
 import { LexicalIndex } from '../src/core/lexical-index';
 import { libraryCorpus, type LoadedLibrary } from '../src/core/library-bundle';
 import { retrievalPrompt } from '../src/core/model-card';
+import type { Passage } from '../src/core/passage';
 import type { PassageKeyer } from '../src/core/passage-keyer';
 import { promptProfile } from '../src/core/prompt-profile';
-import { SelfRetriever, type RankedPassage, type RetrievalModel, type SearchResult } from '../src/core/self-retriever';
+import { rankedHit } from '../src/core/ranked-hit';
+import { SelfRetriever, type RetrievalModel, type SearchResult } from '../src/core/self-retriever';
 import { planFromFolder, planFromHub, planFromUrl, type DownloadPlan } from '../src/engines/model-sources';
 import type { DownloadProgress } from '../src/engines/model-store';
 import { MODELS, registryModel } from '../src/engines/models';
@@ -25,7 +27,7 @@ import {
   webgpuDevice,
 } from '../src/engines/transformers/runtime';
 import { coreTokenizer } from '../src/engines/transformers/tokenizer';
-import { TransformersLM } from '../src/engines/transformers/transformers-lm';
+import { TransformersLM, type EngineStats } from '../src/engines/transformers/transformers-lm';
 import { cranfieldLibrary, cranfieldQueries, cranfieldStored } from '../src/ingest/cranfield';
 import type {
   DocumentText,
@@ -35,14 +37,15 @@ import type {
   ModelWorkerApi,
   ModelWorkerErrorCode,
   SearchFallback,
-  SearchHit,
+  SearchAnswer,
+  SearchRequest,
   SearchLibrary,
   SearchProgress,
   SearchResponse,
 } from './protocol';
 import { chooseDevice, dtypePicker, type DeviceChoice, type GpuDeviceLike } from './device';
 import { MODEL_ROOT, modelStore } from './model-files';
-import { openUserLibrary, searchHit, type UserLibrary } from './user-library';
+import { openUserLibrary, type UserLibrary } from './user-library';
 
 class ModelWorkerError extends CodedError<ModelWorkerErrorCode> {}
 
@@ -93,11 +96,13 @@ function openDemo(): Promise<Demo> {
   return demo;
 }
 
-/** Whether a model is being loaded: a search then falls back to BM25 and says so. */
+/** Whether a model is being loaded: a search then falls back to BM25 and says so, then waits for it. */
 let loading = false;
+let currentLoad: Promise<unknown> | undefined;
 let loaded: Loaded | undefined;
 let onFatal: ((reason: string) => void) | undefined;
-/** Work that `cancel(id)` can stop. Inference (searches, answers) is also stopped before a model is unloaded. */
+/** Work that `cancel(id)` can stop. Inference (searches, answers) is also stopped before a model is unloaded; a
+ * search waiting for a model to load is not (it goes on with the new model). */
 interface Running {
   readonly controller: AbortController;
   readonly inference: boolean;
@@ -111,7 +116,7 @@ const downloads = new Map<string, AbortController>();
 function cancellable<T>(
   id: string,
   work: (signal: AbortSignal) => Promise<T>,
-  kind: 'inference' | 'download' = 'inference',
+  kind: 'inference' | 'download' | 'wait' = 'inference',
 ): Promise<T> {
   running.get(id)?.controller.abort();
   const controller = new AbortController();
@@ -127,11 +132,6 @@ function cancellable<T>(
   })();
   running.set(id, { controller, inference: kind === 'inference', done });
   return done;
-}
-
-function requireLoaded(): Loaded {
-  if (!loaded) throw new ModelWorkerError('MODEL_NOT_LOADED', 'no model is loaded');
-  return loaded;
 }
 
 /** Stops every search and answer and waits until they have let go of the model. */
@@ -245,15 +245,15 @@ let userLibrary: Promise<UserLibrary> | undefined;
 /** The retriever and passages to search, and why BM25 answers instead of the model, if it does. */
 async function target(library: SearchLibrary): Promise<{
   retriever: SelfRetriever<unknown>;
-  hit: (p: Pick<RankedPassage, 'entry' | 'rank' | 'scores'>) => SearchHit;
+  passage: (entry: number) => Passage;
   fallback?: SearchFallback;
 }> {
   const noModel: SearchFallback = loading ? 'model-loading' : 'no-model';
   if (library === 'demo') {
     const passages = loaded ? loaded.library.passages : (await openDemo()).library.passages;
-    const hit = (p: Pick<RankedPassage, 'entry' | 'rank' | 'scores'>) => searchHit(p, passages[p.entry]!);
-    if (loaded) return { retriever: loaded.retriever, hit };
-    return { retriever: (await openDemo()).retriever, hit, fallback: noModel };
+    const passage = (entry: number) => passages[entry]!;
+    if (loaded) return { retriever: loaded.retriever, passage };
+    return { retriever: (await openDemo()).retriever, passage, fallback: noModel };
   }
   const current = loaded;
   let opened = await (userLibrary ??= openUserLibrary(current));
@@ -262,15 +262,89 @@ async function target(library: SearchLibrary): Promise<{
     opened = await userLibrary;
   }
   const fallback = !current ? noModel : opened.keyed ? undefined : 'rekeying';
-  return { retriever: opened.retriever, hit: (p) => opened.hit(p), ...(fallback ? { fallback } : {}) };
+  return { retriever: opened.retriever, passage: (entry) => opened.passage(entry), ...(fallback ? { fallback } : {}) };
+}
+
+/** The engine's counters now (a copy: the page gets what they were once the search let go). */
+function engineStats(): EngineStats {
+  return { ...(loaded?.lm.stats ?? { liveTensors: 0, liveHandles: 0, forwardPasses: 0 }) };
 }
 
 function responseOf(
   result: SearchResult,
   library: SearchLibrary,
-  hit: (p: Pick<RankedPassage, 'entry' | 'rank' | 'scores'>) => SearchHit,
+  passage: (entry: number) => Passage,
+  extra: { readonly fallback?: SearchFallback; readonly answer?: SearchAnswer } = {},
 ): SearchResponse {
-  return { query: result.query, mode: result.mode, library, hits: result.results.map(hit), stats: result.stats };
+  return {
+    query: result.query,
+    mode: result.mode,
+    library,
+    hits: result.results.map((p) => rankedHit(p, passage(p.entry))),
+    stats: result.stats,
+    engine: engineStats(),
+    ...extra,
+  };
+}
+
+/** Resolves once no model load is in flight, however it ended; rejects when the search is cancelled meanwhile. */
+function modelSettled(signal: AbortSignal): Promise<void> {
+  const load = currentLoad;
+  if (!load) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    const settled = () => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    };
+    void load.then(settled, settled);
+  });
+}
+
+type Progress = ((progress: SearchProgress) => void) | undefined;
+
+/** The model's ranking of a query, streamed, and its answer when asked for. */
+async function modelSearch(
+  { id, query, library = 'demo', settings, answer }: SearchRequest,
+  onProgress: Progress,
+): Promise<SearchResponse> {
+  const { retriever, passage } = await target(library);
+  return cancellable(id, async (signal) => {
+    const result = await retriever.search(query, {
+      ...settings,
+      signal,
+      onEvent: (event) => {
+        if (onProgress && event.type === 'candidate') {
+          void onProgress({ type: 'candidate', candidate: { passage: passage(event.entry), path: event.path } });
+        }
+      },
+    });
+    if (!answer || result.mode === 'lexical' || result.results.length === 0) {
+      const response = responseOf(result, library, passage);
+      if (onProgress) void onProgress({ type: 'ranked', response });
+      return response;
+    }
+    if (onProgress) {
+      void onProgress({ type: 'ranked', response: responseOf(result, library, passage) });
+      void onProgress({ type: 'answering' });
+    }
+    const { force, maxTokens } = answer === true ? {} : answer;
+    const outcome = await retriever.answer(query, result.results, {
+      signal,
+      ...(force ? { force } : {}),
+      ...(maxTokens !== undefined ? { maxTokens } : {}),
+      ...(onProgress ? { onToken: (text: string) => void onProgress({ type: 'answer-token', text }) } : {}),
+    });
+    const written: SearchAnswer = outcome.available
+      ? {
+          available: true,
+          text: outcome.answer.text,
+          citations: outcome.answer.citations.map((c) => ({ marker: c.marker, passageId: passage(c.entry).id })),
+        }
+      : { available: false, reason: outcome.reason };
+    return responseOf(result, library, passage, { answer: written });
+  });
 }
 
 const api: ModelWorkerApi = {
@@ -284,15 +358,22 @@ const api: ModelWorkerApi = {
     });
   },
 
-  async load(request: LoadRequest): Promise<ModelStatus> {
+  load(request: LoadRequest): Promise<ModelStatus> {
     loading = true;
-    try {
+    const load = (async () => {
       await stopInference();
       await unload();
-      return await loadModel(request);
-    } finally {
+      return loadModel(request);
+    })();
+    currentLoad = load;
+    // Only the latest load ends the loading state: an earlier one settling meanwhile does not.
+    const settled = () => {
+      if (currentLoad !== load) return;
       loading = false;
-    }
+      currentLoad = undefined;
+    };
+    void load.then(settled, settled);
+    return load;
   },
 
   async models() {
@@ -366,49 +447,20 @@ const api: ModelWorkerApi = {
     return (await (userLibrary ??= openUserLibrary(loaded))).documentText(path);
   },
 
-  async search({ id, query, library = 'demo', settings }, onProgress?: (progress: SearchProgress) => void) {
-    const { retriever, hit, fallback } = await target(library);
+  async search(request, onProgress?: (progress: SearchProgress) => void) {
+    const { id, query, library = 'demo', settings } = request;
     // A keyword search asked for as such is no fallback: it needs no model.
-    if (fallback && settings?.mode !== 'lexical') {
+    for (;;) {
+      const { retriever, passage, fallback } = await target(library);
+      if (!fallback || settings?.mode === 'lexical') return modelSearch(request, onProgress);
       // First results without waiting: BM25 over the same passages until the model is ready, labelled as such.
       const result = await retriever.search(query, { ...settings, mode: 'lexical' });
-      const response: SearchResponse = { ...responseOf(result, library, hit), fallback };
+      const response = responseOf(result, library, passage, { fallback });
       if (onProgress) void onProgress({ type: 'ranked', response });
-      return response;
+      if (fallback !== 'model-loading') return response;
+      // Then the model's ranking, once it has loaded (or, if it failed, keyword matches labelled as such).
+      await cancellable(id, modelSettled, 'wait');
     }
-    return cancellable(id, async (signal) => {
-      const result = await retriever.search(query, {
-        ...settings,
-        signal,
-        onEvent: (event) => {
-          if (!onProgress || event.type !== 'candidate') return;
-          void onProgress({
-            type: 'candidate',
-            hit: hit({
-              entry: event.entry,
-              rank: 0,
-              scores: { title: null, path: event.path, assessment: null, fused: 0, prior: null, lexical: 0 },
-            }),
-          });
-        },
-      });
-      const response = responseOf(result, library, hit);
-      if (onProgress) void onProgress({ type: 'ranked', response });
-      return response;
-    });
-  },
-
-  async answer({ id, query, library = 'demo', hits, force, maxTokens }, onToken?: (text: string) => void) {
-    requireLoaded();
-    const { retriever } = await target(library);
-    return cancellable(id, (signal) =>
-      retriever.answer(query, hits, {
-        signal,
-        ...(force ? { force } : {}),
-        ...(maxTokens !== undefined ? { maxTokens } : {}),
-        ...(onToken ? { onToken: (text: string) => void onToken(text) } : {}),
-      }),
-    );
   },
 
   cancel(id: string): void {
@@ -416,7 +468,7 @@ const api: ModelWorkerApi = {
   },
 
   engineStats() {
-    return Promise.resolve(loaded?.lm.stats ?? { liveTensors: 0, liveHandles: 0, forwardPasses: 0 });
+    return Promise.resolve(engineStats());
   },
 };
 

@@ -1,12 +1,7 @@
 // The model worker's typed API: what the page may ask of the worker and what comes back. The page imports only
 // these types; the worker implements them (workers/model.worker.ts) and Comlink carries the calls.
-import type {
-  AnswerOutcome,
-  PassageScores,
-  RetrievalMode,
-  SearchOptions,
-  SearchStats,
-} from '../src/core/self-retriever';
+import type { CandidateHit, RankedHit } from '../src/core/ranked-hit';
+import type { RetrievalMode, SearchOptions, SearchStats } from '../src/core/self-retriever';
 import type { BundleSource } from '../src/core/library-bundle';
 import type { Dtype } from '../src/core/model-card';
 import type { PickedFile } from '../src/engines/model-sources';
@@ -94,29 +89,32 @@ export type DocumentText = BundleSource;
 /** Search settings a page may change; the rest are the retriever's defaults. */
 export type SearchSettings = Partial<Omit<SearchOptions, 'signal' | 'onEvent'>>;
 
+/** How a search's answer is written: `force` runs the answer path with a model that cannot answer (tests). */
+export interface AnswerSettings {
+  readonly force?: boolean;
+  readonly maxTokens?: number;
+}
+
 export interface SearchRequest {
-  /** Chosen by the page; `cancel(id)` stops this search. */
+  /** Chosen by the page; `cancel(id)` stops this search (and its answer). */
   readonly id: string;
   readonly query: string;
   readonly library?: SearchLibrary;
   readonly settings?: SearchSettings;
+  /** Also answer from the ranked passages, in the same call: the hits never travel back to be answered. Only a model
+   * ranking is answered (never keyword matches). */
+  readonly answer?: true | AnswerSettings;
 }
 
-/** A ranked passage with what a view shows of it. */
-export interface SearchHit {
-  readonly entry: number;
-  readonly rank: number;
-  readonly scores: PassageScores;
+/** An answer's citation marker [n] and the passage (one of the response's hits) it cites. */
+export interface AnswerCitation {
+  readonly marker: number;
   readonly passageId: string;
-  readonly documentPath: string;
-  readonly title: string;
-  readonly text: string;
-  /** Where the passage sits in its document's text (`documentText`): "open in document" marks it there. */
-  readonly start: number;
-  readonly end: number;
-  readonly page?: number;
-  readonly section?: string;
 }
+
+export type SearchAnswer =
+  | { readonly available: true; readonly text: string; readonly citations: readonly AnswerCitation[] }
+  | { readonly available: false; readonly reason: string };
 
 export interface SearchResponse {
   readonly query: string;
@@ -125,26 +123,26 @@ export interface SearchResponse {
   /** Set when BM25 answered because no model could: it is still loading, none is loaded, or the library is not yet
    * keyed for the loaded model (re-keying). */
   readonly fallback?: SearchFallback;
-  readonly hits: readonly SearchHit[];
+  readonly hits: readonly RankedHit[];
   readonly stats: SearchStats;
+  /** The answer, when one was asked for and the model ranked the hits. */
+  readonly answer?: SearchAnswer;
+  /** The engine's live cache tensors and handles once the search (and its answer) let go: 0 and 0. */
+  readonly engine: EngineStats;
 }
 
 export type SearchFallback = 'model-loading' | 'no-model' | 'rekeying';
 
-/** Streamed while a search runs. */
+/**
+ * Streamed while a search runs: candidates as the decode reaches them (no scores: they are not ranked yet), each
+ * ranking (keyword matches first while the model loads, then the model's, which replace them), then the answer's
+ * text as it is written.
+ */
 export type SearchProgress =
-  | { readonly type: 'candidate'; readonly hit: SearchHit }
-  | { readonly type: 'ranked'; readonly response: SearchResponse };
-
-export interface AnswerRequest {
-  readonly id: string;
-  readonly query: string;
-  readonly library?: SearchLibrary;
-  readonly hits: readonly SearchHit[];
-  /** Run the answer path with a model that cannot answer (tests). */
-  readonly force?: boolean;
-  readonly maxTokens?: number;
-}
+  | { readonly type: 'candidate'; readonly candidate: CandidateHit }
+  | { readonly type: 'ranked'; readonly response: SearchResponse }
+  | { readonly type: 'answering' }
+  | { readonly type: 'answer-token'; readonly text: string };
 
 export interface ModelWorkerApi {
   /** Holds the Web Lock `lockName` until the worker ends, however it ends: the page waits on the same lock to learn
@@ -161,15 +159,16 @@ export interface ModelWorkerApi {
   describeDemoLibrary(): Promise<LibrarySummary>;
   /** A document's full parsed text (the one its passages' offsets point into), or null if it is gone. */
   documentText(library: SearchLibrary, path: string): Promise<DocumentText | null>;
-  /** Searches a library; `onProgress` (a Comlink proxy) receives candidates as found, then the ranking. */
+  /**
+   * Searches a library, and answers from its ranking when asked. While the model loads, keyword matches are streamed
+   * at once and the search goes on with the model once it is ready. `onProgress` (a Comlink proxy) hears it all.
+   */
   search(request: SearchRequest, onProgress?: (progress: SearchProgress) => void): Promise<SearchResponse>;
-  answer(request: AnswerRequest, onToken?: (text: string) => void): Promise<AnswerOutcome>;
-  /** Stops the search, answer or download with this id (it rejects); unknown ids are ignored. */
+  /** Stops the search or download with this id (it rejects); unknown ids are ignored. */
   cancel(id: string): void;
   /** The engine's live cache tensors and handles: 0 and 0 whenever nothing runs. */
   engineStats(): Promise<EngineStats>;
 }
 
 /** Errors that cross the worker boundary keep a stable code. */
-export type ModelWorkerErrorCode =
-  'WEBGPU_UNAVAILABLE' | 'MODEL_NOT_LOADED' | 'MODEL_LOAD_FAILED' | 'UNKNOWN_MODEL' | 'WORKER_DIED';
+export type ModelWorkerErrorCode = 'WEBGPU_UNAVAILABLE' | 'MODEL_LOAD_FAILED' | 'UNKNOWN_MODEL' | 'WORKER_DIED';

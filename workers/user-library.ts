@@ -3,41 +3,23 @@
 // for that model (the tokenizer choice the two workers share), only BM25 is offered over it.
 import { CorpusIndex } from '../src/core/corpus-index';
 import type { PassageKeyer } from '../src/core/passage-keyer';
-import type { RankedPassage, RetrievalModel } from '../src/core/self-retriever';
+import type { Passage } from '../src/core/passage';
+import type { RetrievalModel } from '../src/core/self-retriever';
 import { SelfRetriever } from '../src/core/self-retriever';
 import { Library } from '../src/store/library';
-import { openLibraryDb, type LibraryDb, type PassageRecord } from '../src/store/schema';
-import type { DocumentText, SearchHit } from './protocol';
+import { openLibraryDb, passageOf, type LibraryDb } from '../src/store/schema';
+import type { DocumentText } from './protocol';
 
 export interface UserLibrary {
   /** Keyed for the loaded model: self and hybrid modes are offered. */
   readonly keyed: boolean;
   readonly retriever: SelfRetriever<unknown>;
-  hit(p: Pick<RankedPassage, 'entry' | 'rank' | 'scores'>): SearchHit;
+  /** The passage behind an entry of the index. */
+  passage(entry: number): Passage;
   /** A document's parsed text, for "open in document". */
   documentText(path: string): Promise<DocumentText | null>;
   /** Another commit (an ingest, a removal, a re-key) happened since this was opened. */
   stale(): Promise<boolean>;
-}
-
-/** A ranked passage as the page shows it, from the stored passage behind its entry (demo or user library). */
-export function searchHit(
-  p: Pick<RankedPassage, 'entry' | 'rank' | 'scores'>,
-  passage: Pick<PassageRecord, 'id' | 'documentPath' | 'title' | 'text' | 'start' | 'end' | 'page' | 'section'>,
-): SearchHit {
-  return {
-    entry: p.entry,
-    rank: p.rank,
-    scores: p.scores,
-    passageId: passage.id,
-    documentPath: passage.documentPath,
-    title: passage.title,
-    text: passage.text,
-    start: passage.start,
-    end: passage.end,
-    ...(passage.page !== undefined ? { page: passage.page } : {}),
-    ...(passage.section !== undefined ? { section: passage.section } : {}),
-  };
 }
 
 /** Opens the library for BM25 only: no keys are read. */
@@ -56,7 +38,7 @@ export async function openUserLibrary(model?: {
   const store = db;
   const library = await Library.open(store, model?.keyer ?? NO_MODEL);
   const generation = library.state.generation;
-  const records = new Map<number, PassageRecord>((await store.getAll('passages')).map((p) => [p.entry, p]));
+  const records = new Map<number, Passage>((await store.getAll('passages')).map((p) => [p.entry, passageOf(p)]));
   const passage = (entry: number) => records.get(entry)!;
   const keyed = model !== undefined && !library.needsRekey;
   const retriever = keyed
@@ -65,7 +47,7 @@ export async function openUserLibrary(model?: {
   return {
     keyed,
     retriever: retriever as SelfRetriever<unknown>,
-    hit: (p) => searchHit(p, passage(p.entry)),
+    passage,
     documentText: async (path) => (await (db ?? store).get('sources', path)) ?? null,
     async stale() {
       const manifest = await (db ?? store).get('meta', 'manifest');

@@ -1,7 +1,7 @@
 // The typed API of the widget's worker (workers/widget.worker.ts), as the <self-retrieval-search> element sees it
 // through Comlink. Everything crossing it is structured-cloneable data; callbacks are Comlink proxies.
-import type { BundlePassage } from '../src/core/library-bundle';
-import type { RetrievalMode, PassageScores } from '../src/core/self-retriever';
+import type { RankedHit } from '../src/core/ranked-hit';
+import type { RetrievalMode } from '../src/core/self-retriever';
 
 /** Where the widget's model comes from: a folder URL (absolute, already resolved against the page) or a registry
  * id; absent, the widget searches with BM25 only. */
@@ -39,16 +39,6 @@ export interface WidgetModelState {
   readonly message?: string;
 }
 
-/** A passage as the widget shows it and as the `sr-select` event carries it: the bundle's passage, with its
- * offsets in the document's text. */
-export type WidgetPassage = BundlePassage;
-
-export interface WidgetHit {
-  readonly rank: number;
-  readonly passage: WidgetPassage;
-  readonly scores: PassageScores;
-}
-
 /** Why keyword results answer instead of the model's: still loading, none configured, or it failed to load. */
 export type WidgetFallback = 'model-loading' | 'no-model' | 'model-failed';
 
@@ -64,7 +54,7 @@ export interface WidgetSearchResponse {
   readonly query: string;
   /** The mode that actually ranked the hits. */
   readonly mode: RetrievalMode;
-  readonly hits: readonly WidgetHit[];
+  readonly hits: readonly RankedHit[];
   readonly fallback?: WidgetFallback;
   readonly millis: number;
 }

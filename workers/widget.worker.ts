@@ -9,6 +9,7 @@ import { CorpusIndex } from '../src/core/corpus-index';
 import { CodedError } from '../src/core/errors';
 import { libraryCorpus, readLibraryBundle, type LoadedLibrary } from '../src/core/library-bundle';
 import { promptProfile } from '../src/core/prompt-profile';
+import { rankedHit, type RankedHit } from '../src/core/ranked-hit';
 import { SelfRetriever, type RankedPassage } from '../src/core/self-retriever';
 import { planFromHub, planFromUrl, type DownloadPlan } from '../src/engines/model-sources';
 import { ModelStore, type StoredModel } from '../src/engines/model-store';
@@ -22,7 +23,6 @@ import type {
   WidgetDocument,
   WidgetErrorCode,
   WidgetFallback,
-  WidgetHit,
   WidgetLibrarySummary,
   WidgetModelSource,
   WidgetModelState,
@@ -164,8 +164,8 @@ async function loadModel(
   return { retriever: retriever as SelfRetriever<unknown> };
 }
 
-function hitOf(lib: Library, p: Pick<RankedPassage, 'entry' | 'rank' | 'scores'>): WidgetHit {
-  return { rank: p.rank, scores: p.scores, passage: lib.loaded.passages[p.entry]! };
+function hitOf(lib: Library, p: Pick<RankedPassage, 'entry' | 'rank' | 'scores'>): RankedHit {
+  return rankedHit(p, lib.loaded.passages[p.entry]!);
 }
 
 const api: WidgetWorkerApi = {

@@ -5,6 +5,10 @@ import { join, relative } from 'node:path';
 import type { Passage } from '../core/passage';
 import { isInside } from './folder-walk';
 
+/** A passage of real text for keying and indexing: its words re-joined with single spaces, so it has no offsets
+ * into its file (nothing shows these passages in place). */
+export type TextPassage = Pick<Passage, 'id' | 'documentPath' | 'title' | 'text'>;
+
 /**
  * Files under `root` whose names end with one of `extensions`, in a stable (sorted) order. A symbolic link is
  * followed only when its real path lies inside `root` (npm workspaces and `npm link` put links to folders elsewhere
@@ -53,7 +57,7 @@ export interface TitledText {
  * Cuts each file into passages of about `words` words at paragraph breaks (a longer paragraph is cut at `words`).
  * Title = the file's path under `root`; text NFC-normalised with whitespace collapsed. Stops at `limit` passages.
  */
-export function filePassages(root: string, files: readonly string[], words: number, limit = Infinity): Passage[] {
+export function filePassages(root: string, files: readonly string[], words: number, limit = Infinity): TextPassage[] {
   // Read lazily: reading stops with the last file the limit needs.
   function* read(): Generator<TitledText> {
     for (const file of files) yield { title: relative(root, file), text: readFileSync(file, 'utf8') };
@@ -62,15 +66,15 @@ export function filePassages(root: string, files: readonly string[], words: numb
 }
 
 /** {@link filePassages} over texts already read (the benchmarks' pinned corpus is read and checked first). */
-export function textPassages(documents: Iterable<TitledText>, words: number, limit = Infinity): Passage[] {
-  const passages: Passage[] = [];
+export function textPassages(documents: Iterable<TitledText>, words: number, limit = Infinity): TextPassage[] {
+  const passages: TextPassage[] = [];
   for (const { title, text } of documents) {
     const paragraphs = text.normalize('NFC').split(/\n\s*\n/);
     let chunk: string[] = [];
     const flush = () => {
       if (chunk.length === 0) return;
       const id = String(passages.length);
-      passages.push({ id, documentId: title, title, text: chunk.join(' ') });
+      passages.push({ id, documentPath: title, title, text: chunk.join(' ') });
       chunk = [];
     };
     for (const paragraph of paragraphs) {

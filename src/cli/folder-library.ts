@@ -10,7 +10,8 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { CodedError } from '../core/errors';
 import type { IndexKey } from '../core/corpus-index';
-import type { BundleDocument, BundlePassage, BundleSource, LibraryContent } from '../core/library-bundle';
+import type { BundleDocument, BundleSource, LibraryContent } from '../core/library-bundle';
+import type { Passage } from '../core/passage';
 import type { PassageKeyer } from '../core/passage-keyer';
 import { unsupportedType } from '../ingest/document';
 import { ingestFile } from '../ingest/ingest-file';
@@ -101,7 +102,7 @@ export async function folderLibrary(
   }
 
   const documents: BundleDocument[] = [];
-  const passages: BundlePassage[] = [];
+  const passages: Passage[] = [];
   const keys: IndexKey[] = [];
   const sources: BundleSource[] = [];
   /** Hash → path of the first indexed document with those bytes. */

@@ -16,7 +16,9 @@ import {
 } from '../core/library-bundle';
 import type { Qrels } from '../core/metrics';
 import { ModelCardError } from '../core/model-card';
+import type { Passage } from '../core/passage';
 import { PromptProfileError } from '../core/prompt-profile';
+import { rankedHit, type RankedHit } from '../core/ranked-hit';
 import {
   RETRIEVAL_MODES,
   RetrievalError,
@@ -146,11 +148,20 @@ async function retrieverFor(library: LoadedLibrary, flags: Flags, mode: Retrieva
   return { retriever: new SelfRetriever(corpus, await loadModel(location)), modelId: location.id };
 }
 
-function passageJson(library: LoadedLibrary, p: RankedPassage) {
-  const passage = library.passages[p.entry]!;
+/**
+ * Version of the `search` and `answer` JSON (`schemaVersion`, docs/schemas/). 2: each result is a `RankedHit`
+ * (`{rank, passage, scores}`, the passage nested with its `id`); 1 had the passage's fields flat beside `rank`, with
+ * `passageId`, and no `schemaVersion`.
+ */
+const SEARCH_SCHEMA_VERSION = 2;
+
+/**
+ * A stored passage with exactly the fields `Passage` names: a bundle's passages shard is JSON, and whatever else an
+ * entry carries stays out of the output (the schemas allow no other property).
+ */
+function passageJson(passage: Passage): Passage {
   return {
-    rank: p.rank,
-    passageId: passage.id,
+    id: passage.id,
     documentPath: passage.documentPath,
     title: passage.title,
     text: passage.text,
@@ -158,16 +169,16 @@ function passageJson(library: LoadedLibrary, p: RankedPassage) {
     end: passage.end,
     ...(passage.section !== undefined ? { section: passage.section } : {}),
     ...(passage.page !== undefined ? { page: passage.page } : {}),
-    scores: p.scores,
   };
 }
 
 function searchJson(library: LoadedLibrary, result: SearchResult, modelId: string | null) {
   return {
+    schemaVersion: SEARCH_SCHEMA_VERSION,
     query: result.query,
     mode: result.mode,
     model: modelId,
-    results: result.results.map((p) => passageJson(library, p)),
+    results: result.results.map((p): RankedHit => rankedHit(p, passageJson(library.passages[p.entry]!))),
     stats: result.stats,
   };
 }

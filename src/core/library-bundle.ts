@@ -6,20 +6,8 @@ import { makeManifest, BundleError, type Bundle, type BundleManifest } from './b
 import { CorpusIndex, type IndexKey, type IndexState } from './corpus-index';
 import { loadIndex, serializeIndex } from './index-format';
 import { LexicalIndex } from './lexical-index';
+import type { Passage } from './passage';
 import type { SearchCorpus } from './self-retriever';
-
-export interface BundlePassage {
-  /** Content-derived id (src/ingest/passages.ts). */
-  readonly id: string;
-  readonly documentPath: string;
-  readonly title: string;
-  readonly text: string;
-  /** Character offsets in the document's text. */
-  readonly start: number;
-  readonly end: number;
-  readonly section?: string;
-  readonly page?: number;
-}
 
 export interface BundleDocument {
   /** Path relative to what the user gave ('/'-separated). */
@@ -50,7 +38,7 @@ export interface BundleSource {
 export interface LibraryContent {
   readonly tokenizer: BundleManifest['tokenizer'];
   readonly documents: readonly BundleDocument[];
-  readonly passages: readonly BundlePassage[];
+  readonly passages: readonly Passage[];
   /** passages[i]'s corpus key under `tokenizer`. */
   readonly keys: readonly IndexKey[];
   readonly sources?: readonly BundleSource[];
@@ -59,7 +47,7 @@ export interface LibraryContent {
 export interface LoadedLibrary {
   readonly manifest: BundleManifest;
   readonly documents: readonly BundleDocument[];
-  readonly passages: readonly BundlePassage[];
+  readonly passages: readonly Passage[];
   /** Entry i is passages[i]. */
   readonly index: CorpusIndex;
   readonly lexical: LexicalIndex;
@@ -130,7 +118,7 @@ const isCount = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
 
 /** Reads a library out of a checked bundle; anything inconsistent is a BundleError and nothing is returned. */
 export function readLibraryBundle(bundle: Bundle): LoadedLibrary {
-  const passages = parseJsonShard<BundlePassage>(
+  const passages = parseJsonShard<Passage>(
     bundle,
     'passages',
     (p) => [p['id'], p['documentPath'], p['title'], p['text']].every(isString) && isCount(p['start']),

@@ -2,7 +2,7 @@
 // (title = .T, passage = .W without the title it repeats), queries are numbered by position (the number the
 // judgements use), judgements keep their graded codes. The fixture-model toolchain (tools/fixture-model/
 // cranfield.py) produces the same passages; the model card's fingerprint lets tests prove it.
-import type { BundleDocument, BundlePassage, LibraryContent } from '../core/library-bundle';
+import type { BundleDocument, LibraryContent } from '../core/library-bundle';
 import type { Passage } from '../core/passage';
 import type { PassageKeyer } from '../core/passage-keyer';
 
@@ -57,7 +57,8 @@ export function* readRecords(source: string): Generator<CranfieldRecord> {
   if (id !== undefined) yield { id, fields };
 }
 
-/** One passage per record of cran.all.1400; the passage id is the record's `.I` id. */
+/** One passage per record of cran.all.1400, the whole of document `cranfield/<id>`; the passage id is the record's
+ * `.I` id. */
 export function cranfieldPassages(source: string): Passage[] {
   const passages: Passage[] = [];
   for (const record of readRecords(source)) {
@@ -65,7 +66,7 @@ export function cranfieldPassages(source: string): Passage[] {
     let text = normalizeWhitespace(record.fields.get('W') ?? '');
     if (title && text.startsWith(title)) text = text.slice(title.length).trimStart();
     const id = String(Number(record.id));
-    passages.push({ id, documentId: id, title, text });
+    passages.push({ id, documentPath: `cranfield/${id}`, title, text, start: 0, end: text.length });
   }
   return passages;
 }
@@ -104,15 +105,7 @@ export function cranfieldStored(
 ): Omit<LibraryContent, 'tokenizer' | 'keys'> & Required<Pick<LibraryContent, 'sources'>> {
   const passages = cranfieldPassages(source);
   const ingestedAt = new Date().toISOString();
-  const bundlePassages: BundlePassage[] = passages.map((p) => ({
-    id: p.id,
-    documentPath: `cranfield/${p.id}`,
-    title: p.title,
-    text: p.text,
-    start: 0,
-    end: p.text.length,
-  }));
-  const documents: BundleDocument[] = bundlePassages.map((p) => ({
+  const documents: BundleDocument[] = passages.map((p) => ({
     path: p.documentPath,
     size: new TextEncoder().encode(p.text).length,
     mtime: 0,
@@ -122,8 +115,8 @@ export function cranfieldStored(
     passages: 1,
     ingestedAt,
   }));
-  const sources = bundlePassages.map((p) => ({ path: p.documentPath, text: p.text, sections: [], pages: [] }));
-  return { documents, passages: bundlePassages, sources };
+  const sources = passages.map((p) => ({ path: p.documentPath, text: p.text, sections: [], pages: [] }));
+  return { documents, passages, sources };
 }
 
 /** The collection as a library keyed with `keyer` (one passage per record, exactly as the demo model was trained). */

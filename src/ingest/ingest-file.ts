@@ -4,12 +4,13 @@
 // stored here: what the caller already holds comes in as `known`, and the outcome says what to write.
 import { contentHash } from '../core/content-hash';
 import type { IndexKey } from '../core/corpus-index';
-import type { BundlePassage, BundleSource } from '../core/library-bundle';
+import type { BundleSource } from '../core/library-bundle';
+import type { Passage } from '../core/passage';
 import type { IngestErrorCode } from '../core/errors';
 import type { PassageKeyer } from '../core/passage-keyer';
 import { IngestError } from './document';
 import { parseFile } from './parse';
-import { DEFAULT_PASSAGE_WORDS, splitPassages, storedPassage } from './passages';
+import { DEFAULT_PASSAGE_WORDS, splitPassages } from './passages';
 
 /** What this step needs of a PassageKeyer: only its keys. */
 export type KeysOf = Pick<PassageKeyer, 'keys'>;
@@ -47,7 +48,7 @@ export type FileOutcome =
       readonly kind: 'indexed';
       readonly hash: string;
       readonly title: string;
-      readonly passages: readonly BundlePassage[];
+      readonly passages: readonly Passage[];
       /** Keys of the passages not in `known.keyed`, by passage id. */
       readonly keys: ReadonlyMap<string, IndexKey>;
       readonly source: BundleSource;
@@ -75,8 +76,7 @@ export async function ingestFile(
     const status = refusal.code === 'UNSUPPORTED_TYPE' ? 'skipped' : 'failed';
     return { kind: 'refused', hash, status, error: { code: refusal.code, message: refusal.message } };
   }
-  const split = splitPassages(path, parsed, { words: options.words ?? DEFAULT_PASSAGE_WORDS });
-  const passages = split.map((p) => storedPassage(path, p));
+  const passages = splitPassages(path, parsed, { words: options.words ?? DEFAULT_PASSAGE_WORDS });
   const unkeyed = known.keyed ? passages.filter((p) => !known.keyed!.has(p.id)) : passages;
   const keys = keyer.keys(unkeyed);
   if (keys.length !== unkeyed.length) {

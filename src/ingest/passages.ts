@@ -1,32 +1,8 @@
 // Documents → passages: about `words` words each, cut at sentence and paragraph boundaries and never across a
 // section, each keeping its character offsets (and PDF page) so the UI can highlight it in its source. Passage ids
 // are derived from content, so re-ingesting an unchanged file yields the same ids (a no-op for the store).
-import type { BundlePassage } from '../core/library-bundle';
 import type { Passage } from '../core/passage';
 import type { ParsedDocument } from './document';
-
-export interface DocumentPassage extends Passage {
-  /** Offsets in the document's text: `text === document.text.slice(start, end)`. */
-  readonly start: number;
-  readonly end: number;
-  readonly section?: string;
-  /** 1-based page (PDF) where the passage starts. */
-  readonly page?: number;
-}
-
-/** A passage as libraries store it (bundles, the browser store), under its document's path. */
-export function storedPassage(documentPath: string, p: DocumentPassage): BundlePassage {
-  return {
-    id: p.id,
-    documentPath,
-    title: p.title,
-    text: p.text,
-    start: p.start,
-    end: p.end,
-    ...(p.section === undefined ? {} : { section: p.section }),
-    ...(p.page === undefined ? {} : { page: p.page }),
-  };
-}
 
 export interface SplitOptions {
   /** Target passage length in words (default 100); a passage ends at the sentence that reaches it. */
@@ -93,15 +69,12 @@ export function contentId(...parts: string[]): string {
   return hash53(text, 1).toString(36).padStart(11, '0') + hash53(text, 2).toString(36).padStart(11, '0');
 }
 
-export function splitPassages(
-  documentId: string,
-  document: ParsedDocument,
-  options: SplitOptions = {},
-): DocumentPassage[] {
+/** Cuts a document (stored under `documentPath`) into passages; the path is part of each passage's id. */
+export function splitPassages(documentPath: string, document: ParsedDocument, options: SplitOptions = {}): Passage[] {
   const target = options.words ?? DEFAULT_PASSAGE_WORDS;
   const { text } = document;
   const bounds = [0, ...document.sections.map((s) => s.start).filter((s) => s > 0 && s < text.length), text.length];
-  const passages: DocumentPassage[] = [];
+  const passages: Passage[] = [];
   const emit = (start: number, end: number, section: string | undefined) => {
     while (start < end && /\s/.test(text[start]!)) start++;
     while (end > start && /\s/.test(text[end - 1]!)) end--;
@@ -111,8 +84,8 @@ export function splitPassages(
     // Page starts are in order: a binary search, not a scan per passage (a 1,000-page PDF has ~10,000 passages).
     const pageIndex = countAtOrBefore(document.pages, start);
     passages.push({
-      id: contentId(documentId, title, passageText, String(passages.length)),
-      documentId,
+      id: contentId(documentPath, title, passageText, String(passages.length)),
+      documentPath,
       title,
       text: passageText,
       start,

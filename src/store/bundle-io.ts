@@ -1,9 +1,9 @@
 // A library to and from one index bundle (src/core/library-bundle.ts): the app's export and import. An import is
 // checked whole before anything changes, then replaces the library in one transaction.
 import { packBundle, unpackBundle } from '../core/bundle';
-import { libraryBundle, readLibraryBundle, type BundlePassage } from '../core/library-bundle';
+import { libraryBundle, readLibraryBundle } from '../core/library-bundle';
 import type { Library } from './library';
-import type { DocumentRecord, PassageRecord } from './schema';
+import { passageOf, type DocumentRecord, type PassageRecord } from './schema';
 
 /** The whole library as one bundle file's bytes. */
 export async function exportLibraryBundle(library: Library): Promise<Uint8Array> {
@@ -12,7 +12,7 @@ export async function exportLibraryBundle(library: Library): Promise<Uint8Array>
   const bundle = libraryBundle({
     tokenizer: library.passageKeyer.tokenizer,
     documents: library.documents(),
-    passages: passages.map(({ entry: _entry, ...p }): BundlePassage => p),
+    passages: passages.map(passageOf),
     keys: passages.map((p) => library.keyOf(p.entry)!),
     sources,
   });

@@ -3,7 +3,8 @@
 // (src/store/library.ts), so one ingest batch commits together or not at all.
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import { CodedError, type IngestErrorCode } from '../core/errors';
-import type { BundleDocument, BundlePassage, BundleSource } from '../core/library-bundle';
+import type { BundleDocument, BundleSource } from '../core/library-bundle';
+import type { Passage } from '../core/passage';
 import type { TokenizerInfo } from '../core/passage-keyer';
 
 export const DB_NAME = 'self-retrieval-library';
@@ -32,9 +33,14 @@ export interface DocumentRecord extends BundleDocument {
 
 export type SourceRecord = BundleSource;
 
-export interface PassageRecord extends BundlePassage {
+export interface PassageRecord extends Passage {
   /** The number the corpus index knows this passage by. */
   readonly entry: number;
+}
+
+/** The passage a record stores, without the store's own numbering: what crosses a boundary. */
+export function passageOf({ entry: _entry, ...passage }: PassageRecord): Passage {
+  return passage;
 }
 
 /** A passage's corpus key under one tokenizer; keyed [tokenizer id, entry] so re-keying never overwrites in place. */

@@ -2,36 +2,39 @@
 // point into), the passage marked and scrolled into view, the query's words marked inside it. Text nodes only: the
 // document is untrusted. Closing returns focus to the button that opened it (the dialog element does that).
 import { highlightQuery } from '../dom/highlight';
-import type { DocumentText, ModelWorkerApi, SearchHit, SearchLibrary } from '../../workers/protocol';
+import type { Passage } from '../core/passage';
+import type { DocumentText, ModelWorkerApi, SearchLibrary } from '../../workers/protocol';
 import { element, errorText, h } from './dom';
 
-export function hitLocation(hit: Pick<SearchHit, 'documentPath' | 'page' | 'section'>): string {
-  return [hit.documentPath, hit.page !== undefined && `page ${hit.page}`, hit.section].filter(Boolean).join(' · ');
+export function passageLocation(passage: Pick<Passage, 'documentPath' | 'page' | 'section'>): string {
+  return [passage.documentPath, passage.page !== undefined && `page ${passage.page}`, passage.section]
+    .filter(Boolean)
+    .join(' · ');
 }
 
 /** The document's text with [start, end) marked as the passage. */
-function documentBody(source: DocumentText, hit: SearchHit, query: string): DocumentFragment {
+function documentBody(source: DocumentText, passage: Passage, query: string): DocumentFragment {
   const fragment = document.createDocumentFragment();
   // Offsets come from the same parse as the text; if they ever disagree (a document re-parsed since), the passage
   // is found by its text instead, and the document is shown unmarked only if it is not in it at all.
-  let { start, end } = hit;
-  if (source.text.slice(start, end) !== hit.text) {
-    start = source.text.indexOf(hit.text);
-    end = start + hit.text.length;
+  let { start, end } = passage;
+  if (source.text.slice(start, end) !== passage.text) {
+    start = source.text.indexOf(passage.text);
+    end = start + passage.text.length;
   }
   if (start < 0) {
     fragment.append(source.text);
     return fragment;
   }
-  const passage = h('mark', { className: 'passage', dataset: { testid: 'document-passage' } });
-  passage.append(highlightQuery(document, source.text.slice(start, end), query));
-  fragment.append(source.text.slice(0, start), passage, source.text.slice(end));
+  const mark = h('mark', { className: 'passage', dataset: { testid: 'document-passage' } });
+  mark.append(highlightQuery(document, source.text.slice(start, end), query));
+  fragment.append(source.text.slice(0, start), mark, source.text.slice(end));
   return fragment;
 }
 
 export function mountDocumentView(
   worker: ModelWorkerApi,
-): (library: SearchLibrary, hit: SearchHit, query: string) => void {
+): (library: SearchLibrary, passage: Passage, query: string) => void {
   const dialog = element<HTMLDialogElement>('document-view');
   const titleEl = element<HTMLHeadingElement>('document-title');
   const metaEl = element<HTMLParagraphElement>('document-meta');
@@ -39,14 +42,14 @@ export function mountDocumentView(
   element<HTMLButtonElement>('close-document').addEventListener('click', () => dialog.close());
   let opened = 0;
 
-  return (library, hit, query) => {
+  return (library, passage, query) => {
     const ticket = ++opened;
-    titleEl.textContent = hit.title || hit.documentPath;
-    metaEl.textContent = hitLocation(hit);
+    titleEl.textContent = passage.title || passage.documentPath;
+    metaEl.textContent = passageLocation(passage);
     bodyEl.textContent = 'Opening…';
     dialog.dataset['state'] = 'opening';
     if (!dialog.open) dialog.showModal();
-    worker.documentText(library, hit.documentPath).then(
+    worker.documentText(library, passage.documentPath).then(
       (source) => {
         if (ticket !== opened) return;
         if (!source) {
@@ -54,7 +57,7 @@ export function mountDocumentView(
           bodyEl.textContent = 'This document is no longer in the library.';
           return;
         }
-        bodyEl.replaceChildren(documentBody(source, hit, query));
+        bodyEl.replaceChildren(documentBody(source, passage, query));
         dialog.dataset['state'] = 'open';
         bodyEl.querySelector('mark.passage')?.scrollIntoView({ block: 'center' });
       },

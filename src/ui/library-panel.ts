@@ -259,16 +259,16 @@ export function mountLibraryPanel(): (modelId: string) => Promise<void> {
     void worker.search(searchInput.value, 10).then((hits) => {
       results.dataset['count'] = String(hits.length);
       results.replaceChildren(
-        ...hits.map((hit) =>
+        ...hits.map(({ passage }) =>
           h(
             'li',
-            { dataset: { id: hit.id } },
-            h('strong', { textContent: hit.title }),
+            { dataset: { id: passage.id } },
+            h('strong', { textContent: passage.title }),
             h('span', {
               className: 'path',
-              textContent: ` — ${hit.documentPath}${hit.page ? `, page ${hit.page}` : ''}`,
+              textContent: ` — ${passage.documentPath}${passage.page ? `, page ${passage.page}` : ''}`,
             }),
-            h('p', { textContent: hit.text }),
+            h('p', { textContent: passage.text }),
           ),
         ),
       );

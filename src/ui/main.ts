@@ -83,11 +83,11 @@ if (params.has('debug')) Object.assign(globalThis, { selfRetrievalWorker: worker
 
 void openLibraryFor('cranfield-tiny');
 const initial = lastModel();
-let modelReady = loadModel(initial, initial.kind === 'builtin' ? 'the demo model' : 'the last model').then(() => {
+void loadModel(initial, initial.kind === 'builtin' ? 'the demo model' : 'the last model').then(() => {
   // The last model is gone (deleted, or its storage was cleared): the demo model instead.
   if (statusEl.dataset['state'] === 'error' && initial.kind === 'stored') return loadModel(DEMO, 'the demo model');
 });
-const load = (model: ModelRef, name: string) => (modelReady = loadModel(model, name));
+const load = (model: ModelRef, name: string) => loadModel(model, name);
 deviceEl.addEventListener('change', () => void load(lastLoad.model, 'the model'));
 const models = mountModelPanel({
   worker,
@@ -95,7 +95,7 @@ const models = mountModelPanel({
   load,
   ...(params.get('hub') ? { hubHost: params.get('hub')! } : {}),
 });
-const runSearch = mountSearchPanel(worker, () => modelReady);
+const runSearch = mountSearchPanel(worker);
 
 /** Worker deaths in the last minute: a model that kills the worker on every load is not loaded again and again. */
 const deaths: number[] = [];

@@ -1,12 +1,21 @@
-// The search panel: a view over the model worker's search and answer. Results are exact passages of the demo
-// library, shown as text (document text is untrusted: never inserted as HTML), with every score on hand. Candidates
-// are counted as the decode finds them, then the ranking replaces them; a search can be stopped at any point.
+// The search panel: a view over the model worker's search, which also answers, in one call. Results are exact
+// passages of the library, shown as text (document text is untrusted: never inserted as HTML), with every score on
+// hand. Candidates are listed as the decode finds them, then the ranking replaces them (keyword matches first while
+// the model loads, then the model's); a search can be stopped at any point.
 import { proxy } from 'comlink';
-import { answerSegments, type Citation } from '../core/answer';
+import { answerSegments } from '../core/answer';
+import type { CandidateHit, RankedHit } from '../core/ranked-hit';
 import type { RetrievalMode } from '../core/self-retriever';
 import { highlightQuery } from '../dom/highlight';
-import type { ModelWorkerApi, SearchHit, SearchLibrary, SearchProgress, SearchResponse } from '../../workers/protocol';
-import { mountDocumentView, hitLocation } from './document-view';
+import type {
+  AnswerCitation,
+  ModelWorkerApi,
+  SearchAnswer,
+  SearchLibrary,
+  SearchProgress,
+  SearchResponse,
+} from '../../workers/protocol';
+import { mountDocumentView, passageLocation } from './document-view';
 import { element, errorText, h } from './dom';
 
 const SCORE_NAMES = ['fused', 'title', 'path', 'assessment', 'prior', 'lexical'] as const;
@@ -15,59 +24,58 @@ function score(value: number | null): string {
   return value === null ? '–' : Math.abs(value) >= 0.01 || value === 0 ? value.toFixed(3) : value.toExponential(2);
 }
 
+/** The element id of a result, so an answer's citation can link to it. */
+const hitId = (passageId: string) => `hit-${passageId}`;
+
 /** A result: title, where it is, the exact passage with the query's words marked, "open in document", and the
- * scores on demand. `id` lets an answer's citation link to it. */
-function renderHit(hit: SearchHit, query: string, open: (hit: SearchHit) => void): HTMLLIElement {
-  const dataset: Record<string, string> = {
-    entry: String(hit.entry),
-    passageId: hit.passageId,
-    rank: String(hit.rank),
-  };
+ * scores on demand. */
+function renderHit({ rank, passage, scores }: RankedHit, query: string, open: (hit: RankedHit) => void): HTMLLIElement {
+  const dataset: Record<string, string> = { passageId: passage.id, rank: String(rank) };
   for (const name of SCORE_NAMES) {
-    const value = hit.scores[name];
+    const value = scores[name];
     if (value !== null) dataset[name] = String(value);
   }
   const details = h(
     'details',
     { className: 'scores' },
-    h('summary', {}, `Scores (fused ${score(hit.scores.fused)})`),
-    h('dl', {}, ...SCORE_NAMES.flatMap((name) => [h('dt', {}, name), h('dd', {}, score(hit.scores[name]))])),
+    h('summary', {}, `Scores (fused ${score(scores.fused)})`),
+    h('dl', {}, ...SCORE_NAMES.flatMap((name) => [h('dt', {}, name), h('dd', {}, score(scores[name]))])),
   );
-  const passage = h('p', { className: 'passage' });
-  passage.append(highlightQuery(document, hit.text, query));
+  const text = h('p', { className: 'passage' });
+  text.append(highlightQuery(document, passage.text, query));
   const openButton = h(
     'button',
     { type: 'button', className: 'link', dataset: { testid: 'open-document' } },
     'Open in document',
   );
-  openButton.addEventListener('click', () => open(hit));
+  openButton.addEventListener('click', () => open({ rank, passage, scores }));
   return h(
     'li',
-    { id: `hit-${hit.entry}`, tabIndex: -1, dataset },
-    h('h3', { className: 'title' }, hit.title || '(untitled)'),
-    h('p', { className: 'path' }, hitLocation(hit)),
-    passage,
+    { id: hitId(passage.id), tabIndex: -1, dataset },
+    h('h3', { className: 'title' }, passage.title || '(untitled)'),
+    h('p', { className: 'path' }, passageLocation(passage)),
+    text,
     h('div', { className: 'hit-actions' }, openButton, details),
   );
 }
 
 /** A candidate the decode just reached, shown until the ranking replaces the list. */
-function renderCandidate(hit: SearchHit): HTMLLIElement {
+function renderCandidate({ passage }: CandidateHit): HTMLLIElement {
   return h(
     'li',
-    { dataset: { entry: String(hit.entry) } },
-    h('span', { className: 'title' }, hit.title || '(untitled)'),
+    { dataset: { passageId: passage.id } },
+    h('span', { className: 'title' }, passage.title || '(untitled)'),
     ' — ',
-    h('span', { className: 'path' }, hitLocation(hit)),
+    h('span', { className: 'path' }, passageLocation(passage)),
   );
 }
 
 /** A link to a result: it scrolls to it and moves the focus there (so a keyboard user lands on the passage). */
-function citationLink(entry: number, label: string): HTMLAnchorElement {
-  const link = h('a', { href: `#hit-${entry}`, className: 'citation', dataset: { entry: String(entry) } }, label);
+function citationLink(passageId: string, label: string): HTMLAnchorElement {
+  const link = h('a', { href: `#${hitId(passageId)}`, className: 'citation', dataset: { passageId } }, label);
   link.addEventListener('click', (event) => {
     event.preventDefault();
-    const target = document.getElementById(`hit-${entry}`);
+    const target = document.getElementById(hitId(passageId));
     target?.scrollIntoView({ block: 'center' });
     target?.focus();
   });
@@ -75,16 +83,20 @@ function citationLink(entry: number, label: string): HTMLAnchorElement {
 }
 
 /** The answer's text with each citation marker [n] a link to the result it cites. */
-function answerWithLinks(text: string, citations: readonly Citation[]): DocumentFragment {
+function answerWithLinks(text: string, citations: readonly AnswerCitation[]): DocumentFragment {
   const fragment = document.createDocumentFragment();
-  for (const segment of answerSegments(text, citations)) {
-    fragment.append('entry' in segment ? citationLink(segment.entry, segment.text) : segment.text);
+  // The core cuts at markers of citations that name an entry: number them by position here.
+  const byPosition = citations.map((c, entry) => ({ marker: c.marker, entry }));
+  for (const segment of answerSegments(text, byPosition)) {
+    fragment.append(
+      'entry' in segment ? citationLink(citations[segment.entry]!.passageId, segment.text) : segment.text,
+    );
   }
   return fragment;
 }
 
-/** Mounts the panel; `modelReady` resolves once the current model load has settled. Returns "search for this". */
-export function mountSearchPanel(worker: ModelWorkerApi, modelReady: () => Promise<unknown>): (query: string) => void {
+/** Mounts the panel. Returns "search for this". */
+export function mountSearchPanel(worker: ModelWorkerApi): (query: string) => void {
   const form = element<HTMLFormElement>('search-form');
   const queryEl = element<HTMLInputElement>('query');
   const modeEl = element<HTMLSelectElement>('mode');
@@ -97,12 +109,6 @@ export function mountSearchPanel(worker: ModelWorkerApi, modelReady: () => Promi
   const openDocument = mountDocumentView(worker);
   let current: string | undefined;
   let counter = 0;
-
-  const engineStats = async () => {
-    const stats = await worker.engineStats();
-    statusEl.dataset['liveTensors'] = String(stats.liveTensors);
-    statusEl.dataset['liveHandles'] = String(stats.liveHandles);
-  };
 
   async function search(query: string): Promise<void> {
     if (current) void worker.cancel(current);
@@ -117,30 +123,34 @@ export function mountSearchPanel(worker: ModelWorkerApi, modelReady: () => Promi
     candidatesEl.replaceChildren();
     const mode = modeEl.value as RetrievalMode;
     const library = libraryEl.value as SearchLibrary;
-    const run = () =>
-      worker.search(
-        { id, query, library, settings: { mode } },
-        proxy((progress: SearchProgress) => {
-          if (current !== id || progress.type !== 'candidate') return;
-          candidates++;
-          // Results stream in: each passage the decode reaches is listed until the ranking replaces the list.
-          candidatesEl.append(renderCandidate(progress.hit));
-          statusEl.textContent = `Searching… ${candidates} passage${candidates === 1 ? '' : 's'} generated so far`;
-        }),
-      );
+    let answerText: HTMLParagraphElement | undefined;
+    // Progress comes on its own message port: a late event must not undo the final response shown before it.
+    let settled = false;
+    const onProgress = (progress: SearchProgress) => {
+      if (current !== id || settled) return;
+      if (progress.type === 'candidate') {
+        candidates++;
+        // Results stream in: each passage the decode reaches is listed until the ranking replaces the list.
+        candidatesEl.append(renderCandidate(progress.candidate));
+        statusEl.textContent = `Searching… ${candidates} passage${candidates === 1 ? '' : 's'} generated so far`;
+      } else if (progress.type === 'ranked') {
+        // Keyword matches while the model loads, then the model's ranking: each replaces the list.
+        show(progress.response);
+        candidates = 0;
+      } else if (progress.type === 'answering') {
+        answerEl.dataset['state'] = 'writing';
+        answerText = h('p', { className: 'answer-text' });
+        answerEl.replaceChildren(h('h3', {}, 'Answer'), answerText);
+      } else {
+        answerText?.append(progress.text);
+      }
+    };
     try {
-      let response = await run();
+      const response = await worker.search({ id, query, library, settings: { mode }, answer: true }, proxy(onProgress));
+      settled = true;
       if (current !== id) return;
       show(response);
-      if (response.fallback === 'model-loading' && mode !== 'lexical') {
-        // First results without waiting: BM25's are on screen; the model's replace them once it is ready.
-        await modelReady();
-        if (current !== id) return;
-        response = await run();
-        if (current !== id) return;
-        show(response);
-      }
-      if (response.mode !== 'lexical' && response.hits.length > 0) await answer(id, query, library, response.hits);
+      if (response.answer) showAnswer(response.answer, response.hits);
     } catch (error) {
       if (current !== id) return;
       const aborted = (error as { name?: string }).name === 'AbortError';
@@ -151,14 +161,13 @@ export function mountSearchPanel(worker: ModelWorkerApi, modelReady: () => Promi
         candidatesEl.replaceChildren();
         current = undefined;
         stopEl.hidden = true;
-        await engineStats();
       }
     }
   }
 
   function show(response: SearchResponse): void {
     candidatesEl.replaceChildren();
-    const open = (hit: SearchHit) => openDocument(response.library, hit, response.query);
+    const open = (hit: RankedHit) => openDocument(response.library, hit.passage, response.query);
     resultsEl.replaceChildren(...response.hits.map((hit) => renderHit(hit, response.query, open)));
     const { stats } = response;
     const fallback =
@@ -178,33 +187,30 @@ export function mountSearchPanel(worker: ModelWorkerApi, modelReady: () => Promi
     statusEl.dataset['library'] = response.library;
     if (response.fallback) statusEl.dataset['fallback'] = response.fallback;
     else delete statusEl.dataset['fallback'];
+    statusEl.dataset['liveTensors'] = String(response.engine.liveTensors);
+    statusEl.dataset['liveHandles'] = String(response.engine.liveHandles);
   }
 
-  async function answer(id: string, query: string, library: SearchLibrary, hits: readonly SearchHit[]): Promise<void> {
-    answerEl.dataset['state'] = 'writing';
+  function showAnswer(answer: SearchAnswer, hits: readonly RankedHit[]): void {
     const text = h('p', { className: 'answer-text' });
     answerEl.replaceChildren(h('h3', {}, 'Answer'), text);
-    const outcome = await worker.answer(
-      { id, query, library, hits },
-      proxy((delta: string) => text.append(delta)),
-    );
-    if (!outcome.available) {
+    if (!answer.available) {
       answerEl.dataset['state'] = 'unavailable';
-      text.textContent = outcome.reason;
+      text.textContent = answer.reason;
       return;
     }
     answerEl.dataset['state'] = 'done';
-    text.replaceChildren(answerWithLinks(outcome.answer.text, outcome.answer.citations));
+    text.replaceChildren(answerWithLinks(answer.text, answer.citations));
     answerEl.append(
       h(
         'ol',
         { className: 'citations' },
-        ...outcome.answer.citations.map((c) => {
-          const cited = hits.find((hit) => hit.entry === c.entry)!;
+        ...answer.citations.map((c) => {
+          const cited = hits.find((hit) => hit.passage.id === c.passageId)!.passage;
           return h(
             'li',
-            { value: c.marker, dataset: { entry: String(c.entry) } },
-            citationLink(c.entry, cited.title || cited.documentPath),
+            { value: c.marker, dataset: { passageId: c.passageId } },
+            citationLink(c.passageId, cited.title || cited.documentPath),
           );
         }),
       ),

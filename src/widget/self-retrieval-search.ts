@@ -3,14 +3,14 @@
 // fires `sr-select` and, unless the host prevents it, shows the passage in its document. This shell is small and
 // loads nothing until first opened: then it imports the engine client (./engine-client.ts), which starts the
 // worker. Everything lives in an open shadow root; document text is untrusted and only ever becomes text nodes.
+import type { Passage } from '../core/passage';
+import type { RankedHit } from '../core/ranked-hit';
 import type { PassageScores, RetrievalMode } from '../core/self-retriever';
 import { highlightQuery } from '../dom/highlight';
 import type {
   WidgetFallback,
-  WidgetHit,
   WidgetModelSource,
   WidgetModelState,
-  WidgetPassage,
   WidgetSearchResponse,
 } from '../../workers/widget-protocol';
 import type { WidgetEngine } from './engine-client';
@@ -27,7 +27,7 @@ import { WIDGET_CSS } from './styles';
 /** The `sr-select` event's detail: the query and the chosen passage with its scores. */
 export interface SelectDetail {
   readonly query: string;
-  readonly passage: WidgetPassage;
+  readonly passage: Passage;
   readonly scores: PassageScores;
 }
 
@@ -158,7 +158,7 @@ export class SelfRetrievalSearch extends HTMLElement {
   private engine: Promise<WidgetEngine> | undefined;
   /** Bumped when the engine is replaced: late answers of an old engine are dropped. */
   private generation = 0;
-  private hits: readonly WidgetHit[] = [];
+  private hits: readonly RankedHit[] = [];
   private active = -1;
   private lastResponse: WidgetSearchResponse | undefined;
   private searchTimer: ReturnType<typeof setTimeout> | undefined;
@@ -527,7 +527,7 @@ export class SelfRetrievalSearch extends HTMLElement {
 
   /** The passage in its document's full text, marked and scrolled to; the passage alone if the bundle has no
    * sources. */
-  private async showDocument(passage: WidgetPassage): Promise<void> {
+  private async showDocument(passage: Passage): Promise<void> {
     const generation = this.generation;
     const engine = await this.engine?.catch(() => undefined);
     const source = await engine?.document(passage.documentPath).catch(() => undefined);

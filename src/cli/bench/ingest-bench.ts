@@ -27,7 +27,8 @@ import { memoTokenizer } from '../../core/memo-tokenizer';
 import { cranfieldPassages } from '../../ingest/cranfield';
 import { IngestError, type ParsedDocument } from '../../ingest/document';
 import { parseFile } from '../../ingest/parse';
-import { splitPassages, type DocumentPassage } from '../../ingest/passages';
+import type { Passage } from '../../core/passage';
+import { splitPassages } from '../../ingest/passages';
 import { loadManifest, readPinnedCorpus, type CorpusSummary } from './corpus-manifest';
 import { median, round } from './stats';
 
@@ -89,8 +90,8 @@ function retainedHeap(make: () => unknown): number {
   return bytes;
 }
 
-function newMiniSearch(): MiniSearch<DocumentPassage> {
-  return new MiniSearch<DocumentPassage>({ idField: 'id', fields: ['title', 'text'], storeFields: [] });
+function newMiniSearch(): MiniSearch<Passage> {
+  return new MiniSearch<Passage>({ idField: 'id', fields: ['title', 'text'], storeFields: [] });
 }
 
 export async function benchIngest(root: string) {
@@ -110,7 +111,7 @@ export async function benchIngest(root: string) {
   const stages: Record<Stage, number[]> = { parse: [], split: [], tokenize: [], index: [], serialize: [] };
   const ours: number[] = [];
   const miniSearch: number[] = [];
-  let passages: DocumentPassage[] = [];
+  let passages: Passage[] = [];
   let keys: CorpusKey[] = [];
   let sink = 0;
   const seconds = (started: number) => (performance.now() - started) / 1000;
@@ -135,7 +136,7 @@ export async function benchIngest(root: string) {
       // One call per document, as the library keys a file's passages together.
       keys = [];
       for (let i = 0, j = 0; i < passages.length; i = j) {
-        while (j < passages.length && passages[j]!.documentId === passages[i]!.documentId) j++;
+        while (j < passages.length && passages[j]!.documentPath === passages[i]!.documentPath) j++;
         keys.push(...corpusKeys(tokenizer, templates, passages.slice(i, j)));
       }
       const tokenize = seconds(t);
