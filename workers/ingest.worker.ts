@@ -16,20 +16,22 @@ import { Library, type IngestProgress } from '../src/store/library';
 import { openLibraryDb, passageOf, type LibraryDb } from '../src/store/schema';
 import { exportLibraryBundle, importLibraryBundle } from '../src/store/bundle-io';
 import { checkLibrary } from '../src/store/consistency-check';
-import type {
-  FileToAdd,
-  LibraryEvent,
-  LibraryView,
-  LibraryWorkerApi,
-  LibraryWorkerErrorCode,
+import {
+  LIBRARY_CHANNEL,
+  type FileToAdd,
+  type LibraryChannelMessage,
+  type LibraryEvent,
+  type LibraryView,
+  type LibraryWorkerApi,
+  type LibraryWorkerErrorCode,
 } from './library-protocol';
 import { ingestQueued, rescanFolder, stageFiles } from './ingest-run';
 import { MODEL_ROOT } from './model-files';
 
 const WRITER_LOCK = 'self-retrieval-library-writer';
-const channel = new BroadcastChannel('self-retrieval-library');
+const channel = new BroadcastChannel(LIBRARY_CHANNEL);
 
-type ChannelMessage = { readonly type: 'progress'; readonly progress: IngestProgress } | { readonly type: 'changed' };
+type ChannelMessage = LibraryChannelMessage;
 
 class WorkerError extends CodedError<LibraryWorkerErrorCode> {}
 
@@ -141,7 +143,7 @@ channel.onmessage = (event: MessageEvent<ChannelMessage>) => {
     emit({ type: 'progress', progress: message.progress, otherTab: true });
     return;
   }
-  if (library && !writing) followOtherTab(library);
+  if (message.type === 'changed' && library && !writing) followOtherTab(library);
 };
 
 let following: Promise<void> | undefined;
@@ -176,7 +178,11 @@ const api: LibraryWorkerApi = {
     }
     const keyer = await loadKeyer(id, await fetchModelCard(MODEL_ROOT, id));
     db ??= await openLibraryDb(undefined, { onVersionChange: () => (db = undefined) });
-    library = await Library.open(db, keyer);
+    // Each commit goes out as a delta: the model worker (workers/user-library.ts) applies it to its own copy of the
+    // indexes instead of re-reading the library.
+    library = await Library.open(db, keyer, {
+      onCommit: (delta) => channel.postMessage({ type: 'committed', delta } satisfies ChannelMessage),
+    });
     modelId = id;
     await rekeyIfNeeded().catch((error: unknown) => {
       if ((error as { code?: string }).code !== 'LIBRARY_BUSY') throw error;

@@ -3,7 +3,7 @@
 // a listener the page passes to `open`.
 import type { RankedHit } from '../src/core/ranked-hit';
 import type { ConsistencyReport } from '../src/store/consistency-check';
-import type { IngestProgress } from '../src/store/library';
+import type { IngestProgress, LibraryDelta } from '../src/store/library';
 import type { DocumentRecord, FolderRecord } from '../src/store/schema';
 
 // The store's records as the page sees them: the UI imports them from here, never from src/store, so the page
@@ -59,3 +59,12 @@ export interface LibraryWorkerApi {
 
 /** Codes of errors the worker throws besides those of LibraryError, BundleError and IngestError. */
 export type LibraryWorkerErrorCode = 'LIBRARY_BUSY' | 'LIBRARY_NOT_OPEN';
+
+/** The BroadcastChannel the library's writer speaks on, to the other tabs' ingest workers and to the model workers. */
+export const LIBRARY_CHANNEL = 'self-retrieval-library';
+
+/** Progress of the writer's run; something changed (re-read the library); or one commit, as a delta to apply. */
+export type LibraryChannelMessage =
+  | { readonly type: 'progress'; readonly progress: IngestProgress }
+  | { readonly type: 'changed' }
+  | { readonly type: 'committed'; readonly delta: LibraryDelta };

@@ -28,6 +28,7 @@ import {
 } from '../src/engines/transformers/runtime';
 import { coreTokenizer } from '../src/engines/transformers/tokenizer';
 import { TransformersLM, type EngineStats } from '../src/engines/transformers/transformers-lm';
+import type { LibraryDelta } from '../src/store/library';
 import { cranfieldLibrary, cranfieldQueries, cranfieldStored } from '../src/ingest/cranfield';
 import type {
   DocumentText,
@@ -45,6 +46,7 @@ import type {
 } from './protocol';
 import { chooseDevice, dtypePicker, type DeviceChoice, type GpuDeviceLike } from './device';
 import { MODEL_ROOT, modelStore } from './model-files';
+import { LIBRARY_CHANNEL, type LibraryChannelMessage } from './library-protocol';
 import { openUserLibrary, type UserLibrary } from './user-library';
 
 class ModelWorkerError extends CodedError<ModelWorkerErrorCode> {}
@@ -236,11 +238,32 @@ async function loadModel(request: LoadRequest): Promise<ModelStatus> {
 async function unload(): Promise<void> {
   const previous = loaded;
   loaded = undefined;
-  userLibrary = undefined;
+  closeUserLibrary();
   await previous?.lm.dispose();
 }
 
 let userLibrary: Promise<UserLibrary> | undefined;
+/** The ingest worker's commits not yet applied to the open user library. */
+const pendingDeltas: LibraryDelta[] = [];
+/** Past this many passages in waiting deltas, reopening the library is cheaper than holding them. */
+const MAX_PENDING_PASSAGES = 50_000;
+let pendingPassages = 0;
+
+new BroadcastChannel(LIBRARY_CHANNEL).onmessage = (event: MessageEvent<LibraryChannelMessage>) => {
+  const message = event.data;
+  if (message.type !== 'committed' || !userLibrary) return;
+  const { delta } = message;
+  pendingDeltas.push(delta);
+  pendingPassages += delta.kind === 'passages' ? delta.added.length : 0;
+  if (delta.kind === 'reset' || pendingPassages > MAX_PENDING_PASSAGES) closeUserLibrary();
+};
+
+/** Forgets the open user library and what was waiting for it: the next search of it reads the store. */
+function closeUserLibrary(): void {
+  userLibrary = undefined;
+  pendingDeltas.length = 0;
+  pendingPassages = 0;
+}
 
 /** The retriever and passages to search, and why BM25 answers instead of the model, if it does. */
 async function target(library: SearchLibrary): Promise<{
@@ -257,7 +280,15 @@ async function target(library: SearchLibrary): Promise<{
   }
   const current = loaded;
   let opened = await (userLibrary ??= openUserLibrary(current));
-  if (await opened.stale()) {
+  // Commits since the last search, applied now that nothing searches the indexes they change.
+  let followed = true;
+  if (pendingDeltas.length > 0 && ![...running.values()].some((r) => r.inference)) {
+    const deltas = pendingDeltas.splice(0);
+    pendingPassages = 0;
+    followed = deltas.every((delta) => opened.apply(delta));
+  }
+  if (!followed || (await opened.stale())) {
+    closeUserLibrary();
     userLibrary = openUserLibrary(current);
     opened = await userLibrary;
   }

@@ -8,15 +8,18 @@
 // - index shards are checkpoints: used when their generation is the manifest's, rebuilt from the keys otherwise.
 // What is written comes from elsewhere: the ingest run (workers/ingest-run.ts) prepares the batches, bundle-io.ts
 // imports and exports, consistency-check.ts checks. Callers serialize writers (the ingest worker holds a Web Lock);
-// reading is free.
+// reading is free. Each commit is described by a LibraryDelta (`onCommit`), which a reader holding its own copy of
+// the indexes (the model worker, another tab) applies with `applyDelta` instead of re-reading the store.
 import { CorpusIndex, type IndexKey } from '../core/corpus-index';
 import { CodedError } from '../core/errors';
 import { loadIndex, serializeIndex } from '../core/index-format';
 import { LexicalIndex } from '../core/lexical-index';
 import { LiveIndex } from '../core/live-index';
+import type { Passage } from '../core/passage';
 import type { PassageKeyer } from '../core/passage-keyer';
 import {
   EMPTY_MANIFEST,
+  passageOf,
   SCHEMA_VERSION,
   type DocumentRecord,
   type KeyRecord,
@@ -61,7 +64,31 @@ export interface RunOptions {
   readonly onCommit?: () => void;
 }
 
+/**
+ * What one commit changed, for a reader that keeps its own copy of the indexes: the passages added (with their keys
+ * under `tokenizer`) and removed, the documents changed and removed, and the manifest after. `reset` is a commit a
+ * reader cannot follow step by step (an import, a re-key): it reopens the library. Plain data: it travels on a
+ * BroadcastChannel.
+ */
+export type LibraryDelta =
+  | {
+      readonly kind: 'passages';
+      /** The generation the change applies to; a reader at another generation reopens instead. */
+      readonly from: number;
+      readonly manifest: StoreManifest;
+      readonly added: readonly { readonly passage: PassageRecord; readonly key: IndexKey }[];
+      readonly removed: readonly Pick<PassageRecord, 'entry' | 'id'>[];
+      readonly documents: readonly DocumentRecord[];
+      readonly removedDocuments: readonly string[];
+    }
+  | { readonly kind: 'reset'; readonly generation: number };
+
 export interface LibraryOptions {
+  /** Hears every commit, once the store and this library's indexes have it. */
+  readonly onCommit?: (delta: LibraryDelta) => void;
+  /** Keep every passage in memory (`passageAt`), for a reader that searches with a model (it shows and assesses
+   * passages synchronously). The ingest worker does not: it reads passages from the store when it needs one. */
+  readonly keepPassages?: boolean;
   /** Target passage length in words (default: the ingest pipeline's). */
   readonly passageWords?: number;
   /** A batch commits once it holds this many new passages (or bytes of input), or at the end of the queue. */
@@ -105,7 +132,9 @@ export class Library {
   private lexicalIndex = LexicalIndex.empty();
   private missingKeys = 0;
   private savedGeneration = -1;
-  private readonly options: typeof DEFAULTS & { readonly passageWords?: number };
+  /** Every passage by entry, when opened with `keepPassages`. */
+  private held: Map<number, Passage> | undefined;
+  private readonly options: typeof DEFAULTS & Omit<LibraryOptions, keyof typeof DEFAULTS>;
 
   private constructor(
     private readonly db: LibraryDb,
@@ -141,6 +170,7 @@ export class Library {
     const current = this.manifest.generation;
     this.missingKeys = passages.filter((p) => !this.keys.has(p.entry)).length;
     this.savedGeneration = -1;
+    if (this.options.keepPassages) this.held = new Map(passages.map((p) => [p.entry, passageOf(p)]));
 
     const usable = indexShard?.generation === current && indexShard.tokenizer === tokenizer && !this.needsRekey;
     let main: CorpusIndex;
@@ -200,6 +230,12 @@ export class Library {
 
   async passage(entry: number): Promise<PassageRecord | undefined> {
     return this.db.getFromIndex('passages', 'byEntry', entry);
+  }
+
+  /** A passage by entry, from memory: only for a library opened with `keepPassages`. */
+  passageAt(entry: number): Passage | undefined {
+    if (!this.held) throw new Error('passageAt needs a library opened with keepPassages');
+    return this.held.get(entry);
   }
 
   async source(path: string): Promise<SourceRecord | undefined> {
@@ -309,19 +345,49 @@ export class Library {
       ops.push(tx.objectStore('meta').put(manifest, 'manifest'));
     });
 
-    for (const change of batch) {
-      for (const p of change.drop) this.forget(p.entry, p.id);
-      const added = change.put.filter((p) => change.keys.has(p.entry));
-      for (const p of added) {
-        const key = change.keys.get(p.entry)!;
-        this.keys.set(p.entry, key);
-        this.entryOf.set(p.id, p.entry);
-        this.live.add(p.entry, key);
-      }
-      this.lexicalIndex.add(added.map((p) => ({ entry: p.entry, title: p.title, text: p.text })));
-      this.docs.set(change.doc.path, change.doc);
+    const delta: LibraryDelta = {
+      kind: 'passages',
+      from: this.manifest.generation,
+      manifest,
+      added: batch.flatMap((c) =>
+        c.put.filter((p) => c.keys.has(p.entry)).map((p) => ({ passage: p, key: c.keys.get(p.entry)! })),
+      ),
+      removed: batch.flatMap((c) => c.drop.map(({ entry, id }) => ({ entry, id }))),
+      documents: batch.map((c) => c.doc),
+      removedDocuments: [],
+    };
+    this.follow(delta);
+    this.options.onCommit?.(delta);
+  }
+
+  /**
+   * Applies another writer's commit (a delta it published) to this library's memory: the indexes, the documents,
+   * the manifest — nothing is read from the store. False when this library cannot follow it (it is at another
+   * generation, keyed for another tokenizer, or the commit was a reset): then reopen it.
+   */
+  applyDelta(delta: LibraryDelta): boolean {
+    if (delta.kind === 'reset') return false;
+    // Published before this library was read: it already has the change.
+    if (delta.manifest.generation <= this.manifest.generation) return true;
+    if (delta.from !== this.manifest.generation || this.needsRekey) return false;
+    if (delta.manifest.tokenizer?.id !== this.keyer.tokenizer.id) return false;
+    this.follow(delta);
+    return true;
+  }
+
+  /** A committed change, in memory: removals first (a changed file drops its old passages), then additions. */
+  private follow(delta: Extract<LibraryDelta, { kind: 'passages' }>): void {
+    for (const p of delta.removed) this.forget(p.entry, p.id);
+    for (const { passage, key } of delta.added) {
+      this.keys.set(passage.entry, key);
+      this.entryOf.set(passage.id, passage.entry);
+      this.live.add(passage.entry, key);
+      this.held?.set(passage.entry, passageOf(passage));
     }
-    this.manifest = manifest;
+    this.lexicalIndex.add(delta.added.map(({ passage: p }) => ({ entry: p.entry, title: p.title, text: p.text })));
+    for (const path of delta.removedDocuments) this.docs.delete(path);
+    for (const doc of delta.documents) this.docs.set(doc.path, doc);
+    this.manifest = delta.manifest;
   }
 
   private keyRecord(entry: number, key: IndexKey): KeyRecord {
@@ -334,6 +400,7 @@ export class Library {
     this.lexicalIndex.remove([entry]);
     this.keys.delete(entry);
     this.entryOf.delete(id);
+    this.held?.delete(entry);
   }
 
   private nextManifest(change: Partial<StoreManifest>): StoreManifest {
@@ -411,6 +478,7 @@ export class Library {
       ops.push(tx.objectStore('meta').put(manifest, 'manifest'));
     });
     await this.reload();
+    this.options.onCommit?.({ kind: 'reset', generation: this.manifest.generation });
     await this.save();
   }
 
@@ -458,9 +526,17 @@ export class Library {
       });
       ops.push(tx.objectStore('meta').put(manifest, 'manifest'));
     });
-    for (const p of dropped) this.forget(p.entry, p.id);
-    for (const path of gone) this.docs.delete(path);
-    this.manifest = manifest;
+    const delta: LibraryDelta = {
+      kind: 'passages',
+      from: this.manifest.generation,
+      manifest,
+      added: [],
+      removed: dropped.map(({ entry, id }) => ({ entry, id })),
+      documents: [],
+      removedDocuments: [...gone],
+    };
+    this.follow(delta);
+    this.options.onCommit?.(delta);
     await this.save();
     return gone.size;
   }
@@ -512,6 +588,7 @@ export class Library {
       );
     });
     await this.reload();
+    this.options.onCommit?.({ kind: 'reset', generation: this.manifest.generation });
     await this.save();
     return report('done');
   }

@@ -1,0 +1,124 @@
+// A reader of the library (the model worker) follows the writer's commits by the deltas it publishes: after an
+// ingest, a changed file and a removal, the reader — which read the store once, when it opened — has exactly what a
+// freshly reopened library has, and applying the deltas read nothing from the store. A delta it cannot follow (one
+// missed, a reset) says so, and the reader reopens.
+import 'fake-indexeddb/auto';
+import { readFileSync } from 'node:fs';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { parseModelCard } from '../src/core/model-card';
+import type { PassageKeyer } from '../src/core/passage-keyer';
+import { lookup } from '../src/core/prefix-index';
+import { loadKeyer } from '../src/engines/transformers/keyer';
+import { configureOffline } from '../src/engines/transformers/runtime';
+import { cranfieldPassages } from '../src/ingest/cranfield';
+import { Library, type IncomingFile, type LibraryDelta } from '../src/store/library';
+import { openLibraryDb } from '../src/store/schema';
+import { ingestQueued, stageFiles } from '../workers/ingest-run';
+import { DEMO_CRANFIELD, DEMO_MODEL_ID, MODEL_ROOT } from './paths';
+
+let keyer: PassageKeyer;
+let dbCount = 0;
+
+const file = (path: string, content: string, mtime = 1_700_000_000_000): IncomingFile => ({
+  path,
+  blob: new Blob([content]),
+  mtime,
+});
+
+const records = () => cranfieldPassages(readFileSync(`${DEMO_CRANFIELD}/cran.all.1400`, 'utf8'));
+
+/** Counts every read request made of the store (object stores and their indexes) while `work` runs. */
+function countReads<T>(work: () => T): { result: T; reads: number } {
+  const methods = ['get', 'getAll', 'getAllKeys', 'getKey', 'count', 'openCursor', 'openKeyCursor'] as const;
+  const spies = [IDBObjectStore.prototype, IDBIndex.prototype].flatMap((proto) =>
+    methods.map((m) => vi.spyOn(proto as unknown as Record<string, () => unknown>, m)),
+  );
+  const result = work();
+  const reads = spies.reduce((n, spy) => n + spy.mock.calls.length, 0);
+  for (const spy of spies) spy.mockRestore();
+  return { result, reads };
+}
+
+/** What a searcher sees of a library: its manifest, its passages, what BM25 and the corpus index find. */
+function view(library: Library, queries: readonly string[], probe: readonly number[]) {
+  return {
+    generation: library.state.generation,
+    passages: library.state.passages,
+    documents: library.documents().map((d) => `${d.path} ${d.status} ${d.passages}`),
+    lexical: queries.map((q) => library.lexical.query(q, 10)),
+    found: probe.map((entry) => {
+      const passage = library.passageAt(entry);
+      if (!passage) return null;
+      const key = keyer.keys([passage])[0]!;
+      return [passage.id, [...lookup(library.index, key.tokens, keyer.tokenizer.eosTokenId)].includes(entry)];
+    }),
+  };
+}
+
+beforeAll(async () => {
+  configureOffline({ modelRoot: MODEL_ROOT });
+  const card = parseModelCard(JSON.parse(readFileSync(`${MODEL_ROOT}${DEMO_MODEL_ID}/model-card.json`, 'utf8')));
+  keyer = await loadKeyer(DEMO_MODEL_ID, card);
+});
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('LibraryDelta', () => {
+  it('a reader applies the writer’s commits without reading the store and ends as a reopened library', async () => {
+    const db = await openLibraryDb(`delta-${dbCount++}`);
+    const deltas: LibraryDelta[] = [];
+    const writer = await Library.open(db, keyer, { batchPassages: 40, onCommit: (d) => deltas.push(d) });
+    const folder = records()
+      .slice(0, 150)
+      .map((p) => file(`papers/${p.id}.txt`, `${p.title}\n\n${p.text}\n`));
+    await stageFiles(writer, folder.slice(0, 50));
+    await ingestQueued(writer);
+
+    // The reader opens now (one read of the store), then the writer goes on: more files, a changed one, a removal.
+    const reader = await Library.open(db, keyer, { keepPassages: true });
+    deltas.length = 0;
+    await stageFiles(writer, folder.slice(50));
+    await ingestQueued(writer);
+    await stageFiles(writer, [file('papers/7.txt', 'Wing flutter\n\nA new text about panel flutter at Mach 3.\n', 2)]);
+    await ingestQueued(writer);
+    await writer.remove(['papers/1.txt', 'papers/60.txt']);
+    expect(deltas.length).toBeGreaterThan(3);
+    expect(deltas.every((d) => d.kind === 'passages')).toBe(true);
+
+    const { result: applied, reads } = countReads(() => deltas.map((d) => reader.applyDelta(d)));
+    expect(applied.every(Boolean)).toBe(true);
+    expect(reads).toBe(0);
+    // What following saves: opening reads every store (the requests go out at once, before the first await).
+    const opening = countReads(() => Library.open(db, keyer, { keepPassages: true }));
+    expect(opening.reads).toBeGreaterThanOrEqual(6);
+    await opening.result;
+
+    const queries = ['boundary layer transition', 'panel flutter', 'heat transfer hypersonic'];
+    const probe = Array.from({ length: writer.state.nextEntry }, (_, entry) => entry);
+    const reopened = await Library.open(db, keyer, { keepPassages: true });
+    expect(view(reader, queries, probe)).toEqual(view(reopened, queries, probe));
+    expect(reader.passageAt(0)).toBeUndefined(); // papers/1.txt, removed
+    expect(reader.lexical.query('panel flutter Mach 3', 1)[0]?.entry).toBe(
+      reopened.lexical.query('panel flutter Mach 3', 1)[0]?.entry,
+    );
+    // A delta the reader already has (published before it opened) is a no-op.
+    expect(reopened.applyDelta(deltas[0]!)).toBe(true);
+    expect(reopened.state.generation).toBe(writer.state.generation);
+  });
+
+  it('a missed delta or a reset cannot be followed: the reader reopens', async () => {
+    const db = await openLibraryDb(`delta-${dbCount++}`);
+    const deltas: LibraryDelta[] = [];
+    const writer = await Library.open(db, keyer, { batchPassages: 5, onCommit: (d) => deltas.push(d) });
+    const reader = await Library.open(db, keyer, { keepPassages: true });
+    const folder = records()
+      .slice(0, 20)
+      .map((p) => file(`papers/${p.id}.txt`, `${p.title}\n\n${p.text}\n`));
+    await stageFiles(writer, folder);
+    await ingestQueued(writer);
+    expect(deltas.length).toBeGreaterThan(1);
+    expect(reader.applyDelta(deltas[1]!)).toBe(false); // the first is missing
+    expect(reader.applyDelta(deltas[0]!)).toBe(true);
+    expect(reader.applyDelta({ kind: 'reset', generation: writer.state.generation + 1 })).toBe(false);
+  });
+});
