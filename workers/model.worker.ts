@@ -16,7 +16,7 @@ import { SelfRetriever, type RetrievalModel, type SearchResult } from '../src/co
 import { planFromFolder, planFromHub, planFromUrl, type DownloadPlan } from '../src/engines/model-sources';
 import type { DownloadProgress } from '../src/engines/model-store';
 import { MODELS, registryModel } from '../src/engines/models';
-import { loadKeyer } from '../src/engines/transformers/keyer';
+import { keyerOf } from '../src/engines/transformers/keyer';
 import {
   argmax,
   encode,
@@ -210,7 +210,7 @@ async function loadModel(request: LoadRequest): Promise<ModelStatus> {
   // The demo library, keyed for this model exactly as the ingest worker and the CLI key passages; its BM25 index is
   // the one the model-less searches already use.
   const demo = await openDemo();
-  const keyer = await loadKeyer(modelId, card);
+  const keyer = keyerOf(modelId, card, causal.tokenizer);
   const keyed = cranfieldLibrary(demo.source, keyer);
   const index = CorpusIndex.build(keyed.keys, { endToken: keyed.tokenizer.eosTokenId });
   const library = { passages: demo.library.passages, index, lexical: demo.library.lexical };

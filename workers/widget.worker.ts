@@ -14,7 +14,7 @@ import { SelfRetriever, type RankedPassage } from '../src/core/self-retriever';
 import { planFromHub, planFromUrl, type DownloadPlan } from '../src/engines/model-sources';
 import { ModelStore, type StoredModel } from '../src/engines/model-store';
 import { registryModel } from '../src/engines/models';
-import { loadKeyer } from '../src/engines/transformers/keyer';
+import { keyerOf } from '../src/engines/transformers/keyer';
 import { configureOffline, loadCausalLM, storedModelId } from '../src/engines/transformers/runtime';
 import { coreTokenizer } from '../src/engines/transformers/tokenizer';
 import { TransformersLM } from '../src/engines/transformers/transformers-lm';
@@ -147,7 +147,7 @@ async function loadModel(
   let index: CorpusIndex = lib.loaded.index;
   if (lib.loaded.manifest.tokenizer.id !== modelId) {
     // Keys are made with one model's tokenizer and templates: re-key the passages for this one rather than refuse.
-    const keyer = await loadKeyer(modelId, card);
+    const keyer = keyerOf(modelId, card, causal.tokenizer);
     index = CorpusIndex.build(keyer.keys(lib.loaded.passages), { endToken: keyer.tokenizer.eosTokenId });
   }
   const retriever = new SelfRetriever(libraryCorpus({ ...lib.loaded, index }), {

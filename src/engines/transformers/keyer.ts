@@ -10,13 +10,19 @@ import { coreTokenizer } from './tokenizer';
 
 /**
  * Loads `modelId`'s tokenizer from wherever transformers.js is configured to read models (configureOffline) and
- * pairs it with the card's templates. The keyer's tokenizer id is the model id: two models may share a
- * tokenizer but not templates, and keys depend on both.
+ * pairs it with the card's templates (`keyerOf`).
  */
 export async function loadKeyer(modelId: string, card: ModelCard): Promise<PassageKeyer> {
+  return keyerOf(modelId, card, await AutoTokenizer.from_pretrained(modelId));
+}
+
+/**
+ * The keyer of a model whose tokenizer is already loaded (with the model: it is not loaded twice). The keyer's
+ * tokenizer id is the model id: two models may share a tokenizer but not templates, and keys depend on both.
+ */
+export function keyerOf(modelId: string, card: ModelCard, loaded: PreTrainedTokenizer): PassageKeyer {
   // Keys are made by the thousand during ingest: the tokenizer sits behind a memo of word pieces, checked exact,
   // which learns new pieces with a fast byte-level BPE where the tokenizer is one.
-  const loaded = await AutoTokenizer.from_pretrained(modelId);
   const tokenizer = memoTokenizer(coreTokenizer(loaded), fastPieces(loaded));
   return {
     tokenizer: { id: modelId, vocabSize: tokenizer.vocabSize, eosTokenId: tokenizer.eosTokenId },
