@@ -66,7 +66,7 @@ export interface RunOptions {
 
 /**
  * What one commit changed, for a reader that keeps its own copy of the indexes: the passages added (with their keys
- * under `tokenizer`) and removed, the documents changed and removed, and the manifest after. `reset` is a commit a
+ * under the manifest's tokenizer) and removed, the documents changed and removed, and the manifest after. `reset` is a commit a
  * reader cannot follow step by step (an import, a re-key): it reopens the library. Plain data: it travels on a
  * BroadcastChannel.
  */
