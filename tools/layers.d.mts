@@ -5,7 +5,6 @@ export interface PackageGroup {
   readonly label: string;
 }
 export interface Layer {
-  readonly files: readonly string[];
   readonly dir: string;
   readonly role: string;
   readonly imports: readonly string[];

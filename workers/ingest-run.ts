@@ -6,7 +6,7 @@
 import { contentHash } from '../src/core/content-hash';
 import type { IndexKey } from '../src/core/corpus-index';
 import { unsupportedType } from '../src/ingest/document';
-import { ingestFile } from '../src/ingest/ingest-file';
+import { documentRecord, ingestFile } from '../src/ingest/ingest-file';
 import { isSupported } from '../src/ingest/parse';
 import { DEFAULT_PASSAGE_WORDS } from '../src/ingest/passages';
 import {
@@ -138,7 +138,7 @@ async function prepare(
   const bytes = new Uint8Array(await file.blob.arrayBuffer());
   const hash = await contentHash(bytes);
   const previous = library.document(file.path);
-  const base = { path: file.path, size: file.size, mtime: file.mtime, hash, ingestedAt: new Date().toISOString() };
+  const base = { path: file.path, size: file.size, mtime: file.mtime, ingestedAt: new Date().toISOString() };
   if (previous && previous.hash === hash) {
     // Unchanged content: a no-op beyond the new size/mtime (so a re-scan stops re-reading it).
     return { doc: { ...previous, ...base, ingestedAt: previous.ingestedAt }, put: [], keys: new Map(), drop: [] };
@@ -159,14 +159,8 @@ async function prepare(
     },
     { words: library.settings.passageWords ?? DEFAULT_PASSAGE_WORDS },
   );
-  if (outcome.kind === 'duplicate') {
-    const doc: DocumentRecord = { ...base, status: 'duplicate', passages: 0, duplicateOf: outcome.duplicateOf };
-    return { doc, put: [], keys: new Map(), drop: oldPassages };
-  }
-  if (outcome.kind === 'refused') {
-    const doc: DocumentRecord = { ...base, status: outcome.status, passages: 0, error: outcome.error };
-    return { doc, put: [], keys: new Map(), drop: oldPassages };
-  }
+  const doc = documentRecord(base, outcome);
+  if (outcome.kind !== 'indexed') return { doc, put: [], keys: new Map(), drop: oldPassages };
   // Passages the old version had keep their entries (and keys); new ones get the next entries.
   const keys = new Map<number, IndexKey>();
   let entry = nextEntry;
@@ -178,7 +172,7 @@ async function prepare(
   });
   const newIds = new Set(outcome.passages.map((p) => p.id));
   return {
-    doc: { ...base, status: 'indexed', title: outcome.title, passages: put.length },
+    doc,
     source: outcome.source,
     put,
     keys,

@@ -14,7 +14,7 @@ import type { BundleDocument, BundleSource, LibraryContent } from '../core/libra
 import type { Passage } from '../core/passage';
 import type { PassageKeyer } from '../core/passage-keyer';
 import { unsupportedType } from '../ingest/document';
-import { ingestFile } from '../ingest/ingest-file';
+import { documentRecord, ingestFile } from '../ingest/ingest-file';
 import { isSupported } from '../ingest/parse';
 import { DEFAULT_PASSAGE_WORDS } from '../ingest/passages';
 import { readWalkedFile, walkFolder, type WalkedFile, type WalkSkipCode } from './folder-walk';
@@ -137,16 +137,13 @@ export async function folderLibrary(
       return failed((error as Error).message);
     }
     const outcome = await ingestFile(path, bytes, keyer, known, words);
-    const base = { path, size: bytes.length, mtime: file.mtime, hash: outcome.hash, ingestedAt };
-    if (outcome.kind === 'duplicate') {
-      return { ...base, status: 'duplicate', passages: 0, duplicateOf: outcome.duplicateOf };
+    if (outcome.kind === 'indexed') {
+      passages.push(...outcome.passages);
+      keys.push(...outcome.passages.map((p) => outcome.keys.get(p.id)!));
+      sources.push(outcome.source);
+      indexedByHash.set(outcome.hash, path);
     }
-    if (outcome.kind === 'refused') return { ...base, status: outcome.status, passages: 0, error: outcome.error };
-    passages.push(...outcome.passages);
-    keys.push(...outcome.passages.map((p) => outcome.keys.get(p.id)!));
-    sources.push(outcome.source);
-    indexedByHash.set(outcome.hash, path);
-    return { ...base, status: 'indexed', title: outcome.title, passages: outcome.passages.length };
+    return documentRecord({ path, size: bytes.length, mtime: file.mtime, ingestedAt }, outcome);
   }
 
   const count = (status: BundleDocument['status']) => documents.filter((d) => d.status === status).length;

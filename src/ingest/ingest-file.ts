@@ -4,7 +4,7 @@
 // stored here: what the caller already holds comes in as `known`, and the outcome says what to write.
 import { contentHash } from '../core/content-hash';
 import type { IndexKey } from '../core/corpus-index';
-import type { BundleSource } from '../core/library-bundle';
+import type { BundleDocument, BundleSource } from '../core/library-bundle';
 import type { Passage } from '../core/passage';
 import type { IngestErrorCode } from '../core/errors';
 import type { PassageKeyer } from '../core/passage-keyer';
@@ -90,4 +90,18 @@ export async function ingestFile(
     keys: new Map(unkeyed.map((p, i) => [p.id, keys[i]!])),
     source: { path, text: parsed.text, sections: parsed.sections, pages: parsed.pages },
   };
+}
+
+/** What a document record holds before its outcome: where the file is and when it was read. */
+export type DocumentBase = Pick<BundleDocument, 'path' | 'size' | 'mtime' | 'ingestedAt'>;
+
+/** The document record of a file's outcome, as a library (the browser's store, a bundle) keeps it. */
+export function documentRecord(base: DocumentBase, outcome: FileOutcome): BundleDocument & { error?: FileError } {
+  const { path, size, mtime, ingestedAt } = base;
+  const common = { path, size, mtime, hash: outcome.hash, ingestedAt };
+  if (outcome.kind === 'duplicate') {
+    return { ...common, status: 'duplicate', passages: 0, duplicateOf: outcome.duplicateOf };
+  }
+  if (outcome.kind === 'refused') return { ...common, status: outcome.status, passages: 0, error: outcome.error };
+  return { ...common, status: 'indexed', title: outcome.title, passages: outcome.passages.length };
 }
