@@ -2,7 +2,7 @@
 // library entry (dist/lib); `--mode widget` the embeddable widget (dist/widget.js); `--mode cli` the command line
 // (dist/cli/main.js). The ONNX Runtime wasm files are served from our own origin, never a CDN, so the
 // app works offline and under a strict CSP.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Plugin } from 'vite';
@@ -61,6 +61,32 @@ function ortRuntime({ chunks, folder, emit = true }: { chunks: string; folder: s
   };
 }
 
+/** The demo library as the app loads it: a bundle the CLI builds before the app (`npm run build:demo`), emitted as
+ * `demo/cranfield.srbundle` and served at that path by `vite dev`. */
+export const DEMO_BUNDLE = 'dist/demo/cranfield.srbundle';
+function demoBundle(): Plugin {
+  const missing = `${DEMO_BUNDLE} is missing: run \`npm run build:cli && npm run build:demo\` first`;
+  return {
+    name: 'self-retrieval:demo-bundle',
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        if (req.url?.split('?')[0] !== '/demo/cranfield.srbundle') return next();
+        if (!existsSync(DEMO_BUNDLE)) {
+          res.statusCode = 404;
+          res.end(missing);
+          return;
+        }
+        res.setHeader('Content-Type', 'application/octet-stream');
+        res.end(readFileSync(DEMO_BUNDLE));
+      });
+    },
+    generateBundle() {
+      if (!existsSync(DEMO_BUNDLE)) this.error(missing);
+      this.emitFile({ type: 'asset', fileName: 'demo/cranfield.srbundle', source: readFileSync(DEMO_BUNDLE) });
+    },
+  };
+}
+
 /** The service worker (workers/sw.ts) and the list of files it keeps. Everything the first visit fetches from our
  * own origin is listed: the app shell, the ONNX Runtime files, the demo corpus and the built-in models; the worker
  * puts `models/` in a cache of its own and the rest in Workbox's precache. */
@@ -75,8 +101,14 @@ function offlineShell(): Plugin[] {
     // No service worker in `vite dev`: it would serve stale modules.
     devOptions: { enabled: false },
     injectManifest: {
-      globPatterns: ['**/*.{html,js,mjs,css,wasm,svg,png,ico,woff2}', 'demo/**/*', 'models/**/*'],
-      // The ONNX Runtime wasm file is ~27 MB; the demo model's weights are ~6 MB.
+      // The demo is its bundle and its example queries: the collection's raw files stay on the server (the CLI's).
+      globPatterns: [
+        '**/*.{html,js,mjs,css,wasm,svg,png,ico,woff2}',
+        'demo/*.srbundle',
+        'demo/cranfield/cran.qry',
+        'models/**/*',
+      ],
+      // The ONNX Runtime wasm file is ~27 MB; the demo model's weights are ~6 MB, its bundle ~4 MB.
       maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,
     },
   });
@@ -158,7 +190,7 @@ export default defineConfig(({ mode }) => {
     // 'mpa' turns off the SPA fallback: a missing model file must be a 404, not index.html, so a
     // loader never mistakes an HTML page for weights.
     appType: 'mpa',
-    plugins: [ortRuntime({ chunks: 'assets', folder: 'ort' }), offlineShell()],
+    plugins: [ortRuntime({ chunks: 'assets', folder: 'ort' }), demoBundle(), offlineShell()],
     // Parsing runs in workers, where there is no `document`: prefer packages' worker builds over their DOM ones
     // (decode-named-character-reference's browser build decodes entities with document.createElement).
     resolve: { conditions: ['worker', ...defaultClientConditions] },

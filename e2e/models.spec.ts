@@ -161,6 +161,7 @@ test('forced failures each say what happened, and keyword search keeps working',
   await page.getByTestId('download-model').click();
   await expect(status).toHaveAttribute('data-code', 'MODEL_LOAD_FAILED');
   await expect(status).toContainText('could not be loaded');
+  // The page starts a fresh worker after a failed load (ONNX Runtime may be left unusable): no model, not a failed one.
   let searched = await search(page);
   await expect(searched).toHaveAttribute('data-fallback', 'no-model');
   await expect(page.getByTestId('results').locator('li')).toHaveCount(10);
@@ -190,7 +191,7 @@ test('forced failures each say what happened, and keyword search keeps working',
     await expect(status).toHaveAttribute('data-code', 'WEBGPU_UNAVAILABLE');
     await expect(status).toContainText('WebGPU unavailable');
     searched = await search(page);
-    await expect(searched).toHaveAttribute('data-fallback', 'no-model');
+    await expect(searched).toHaveAttribute('data-fallback', 'model-failed');
     await expect(page.getByTestId('results').locator('li')).toHaveCount(10);
     await page.getByTestId('device-choice').selectOption('auto');
     await expect(status).toHaveAttribute('data-state', 'ready');

@@ -122,7 +122,8 @@ test('after one online visit the app opens, loads the cached model and searches 
       '/index.html',
       '/ort/ort-wasm-simd-threaded.asyncify.mjs',
       '/ort/ort-wasm-simd-threaded.asyncify.wasm',
-      '/demo/cranfield/cran.all.1400',
+      '/demo/cranfield.srbundle',
+      '/demo/cranfield/cran.qry',
     ]),
   );
 

@@ -16,30 +16,8 @@ import type { LibraryDelta } from '../src/store/library';
 import { openLibraryDb } from '../src/store/schema';
 import type { LibraryChannelMessage, LibraryEvent, LibraryWorkerApi } from '../workers/library-protocol';
 import { serveLibrary } from '../workers/library-service';
+import { memoryLocks } from './memory-locks';
 import { DEMO_CRANFIELD, DEMO_MODEL_ID, MODEL_ROOT } from './paths';
-
-/** Web Locks' exclusive requests, with `ifAvailable`, in one process. */
-function memoryLocks(): Pick<LockManager, 'request'> {
-  const held = new Map<string, Promise<unknown>>();
-  const request = async (
-    name: string,
-    optionsOrCallback: LockOptions | LockGrantedCallback<unknown>,
-    maybeCallback?: LockGrantedCallback<unknown>,
-  ): Promise<unknown> => {
-    const options: LockOptions = typeof optionsOrCallback === 'function' ? {} : optionsOrCallback;
-    const callback = (typeof optionsOrCallback === 'function' ? optionsOrCallback : maybeCallback)!;
-    if (options.ifAvailable && held.has(name)) return callback(null);
-    while (held.has(name)) await held.get(name)!.catch(() => undefined);
-    const run = Promise.resolve().then(() => callback({ name, mode: 'exclusive' }));
-    held.set(name, run);
-    try {
-      return await run;
-    } finally {
-      if (held.get(name) === run) held.delete(name);
-    }
-  };
-  return { request: request };
-}
 
 let keyer: PassageKeyer;
 let dbCount = 0;

@@ -4,7 +4,9 @@ import { CodedError } from '../src/core/errors';
 import type { PickDtype } from '../src/engines/model-sources';
 import { pickDtype } from '../src/engines/transformers/load';
 import type { Device } from '../src/engines/transformers/runtime';
-import type { DeviceRequest } from './protocol';
+
+/** `auto` picks WebGPU when an adapter and device can be had, else wasm — and says why. */
+export type DeviceRequest = 'auto' | 'webgpu' | 'wasm';
 
 /** WebGPU was asked for and cannot be had; the same code the model worker always gave. */
 class DeviceError extends CodedError<'WEBGPU_UNAVAILABLE'> {}

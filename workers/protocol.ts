@@ -1,19 +1,21 @@
 // The model worker's typed API: what the page may ask of the worker and what comes back. The page imports only
 // these types; the worker implements them (workers/model.worker.ts) and Comlink carries the calls.
-import type { CandidateHit, RankedHit } from '../src/core/ranked-hit';
-import type { RetrievalMode, SearchOptions, SearchStats } from '../src/core/self-retriever';
-import type { BundleSource } from '../src/core/library-bundle';
 import type { Dtype } from '../src/core/model-card';
 import type { PickedFile } from '../src/engines/model-sources';
 import type { DownloadProgress, StoredModel } from '../src/engines/model-store';
 import type { RegistryModel } from '../src/engines/models';
 import type { Device } from '../src/engines/transformers/runtime';
 import type { EngineStats } from '../src/engines/transformers/transformers-lm';
+import type { DeviceRequest } from './device';
+import type {
+  DocumentText,
+  EngineSearchRequest,
+  SearchProgress as EngineSearchProgress,
+  SearchResponse as EngineSearchResponse,
+} from './engine-session';
 
-export type { DownloadProgress, RegistryModel, StoredModel };
-
-/** `auto` picks WebGPU when an adapter and device can be had, else wasm — and says why. */
-export type DeviceRequest = 'auto' | 'webgpu' | 'wasm';
+export type { DeviceRequest, DocumentText, DownloadProgress, RegistryModel, StoredModel };
+export type { AnswerCitation, AnswerSettings, SearchAnswer, SearchFallback, SearchSettings } from './engine-session';
 
 /** A model to load: one served with the app (the demo), or one in the model cache. */
 export type ModelRef =
@@ -83,66 +85,13 @@ export interface LibrarySummary {
   readonly exampleQueries: readonly string[];
 }
 
-/** A document's parsed text, with its section starts and page starts. */
-export type DocumentText = BundleSource;
-
-/** Search settings a page may change; the rest are the retriever's defaults. */
-export type SearchSettings = Partial<Omit<SearchOptions, 'signal' | 'onEvent'>>;
-
-/** How a search's answer is written: `force` runs the answer path with a model that cannot answer (tests). */
-export interface AnswerSettings {
-  readonly force?: boolean;
-  readonly maxTokens?: number;
-}
-
-export interface SearchRequest {
-  /** Chosen by the page; `cancel(id)` stops this search (and its answer). */
-  readonly id: string;
-  readonly query: string;
+/** A search of the app's libraries, answered in the same call when asked (`answer`): the hits never travel back to
+ * be answered. While the model loads, keyword matches come first and the search goes on with the model. */
+export type SearchRequest = Omit<EngineSearchRequest<SearchLibrary>, 'library' | 'waitForModel'> & {
   readonly library?: SearchLibrary;
-  readonly settings?: SearchSettings;
-  /** Also answer from the ranked passages, in the same call: the hits never travel back to be answered. Only a model
-   * ranking is answered (never keyword matches). */
-  readonly answer?: true | AnswerSettings;
-}
-
-/** An answer's citation marker [n] and the passage (one of the response's hits) it cites. */
-export interface AnswerCitation {
-  readonly marker: number;
-  readonly passageId: string;
-}
-
-export type SearchAnswer =
-  | { readonly available: true; readonly text: string; readonly citations: readonly AnswerCitation[] }
-  | { readonly available: false; readonly reason: string };
-
-export interface SearchResponse {
-  readonly query: string;
-  readonly mode: RetrievalMode;
-  readonly library: SearchLibrary;
-  /** Set when BM25 answered because no model could: it is still loading, none is loaded, or the library is not yet
-   * keyed for the loaded model (re-keying). */
-  readonly fallback?: SearchFallback;
-  readonly hits: readonly RankedHit[];
-  readonly stats: SearchStats;
-  /** The answer, when one was asked for and the model ranked the hits. */
-  readonly answer?: SearchAnswer;
-  /** The engine's live cache tensors and handles once the search (and its answer) let go: 0 and 0. */
-  readonly engine: EngineStats;
-}
-
-export type SearchFallback = 'model-loading' | 'no-model' | 'rekeying';
-
-/**
- * Streamed while a search runs: candidates as the decode reaches them (no scores: they are not ranked yet), each
- * ranking (keyword matches first while the model loads, then the model's, which replace them), then the answer's
- * text as it is written.
- */
-export type SearchProgress =
-  | { readonly type: 'candidate'; readonly candidate: CandidateHit }
-  | { readonly type: 'ranked'; readonly response: SearchResponse }
-  | { readonly type: 'answering' }
-  | { readonly type: 'answer-token'; readonly text: string };
+};
+export type SearchResponse = EngineSearchResponse<SearchLibrary>;
+export type SearchProgress = EngineSearchProgress<SearchLibrary>;
 
 export interface ModelWorkerApi {
   /** Holds the Web Lock `lockName` until the worker ends, however it ends: the page waits on the same lock to learn

@@ -1,5 +1,5 @@
 // The service worker: after one online visit the app opens, loads its demo model and searches with the network off.
-// The app shell, the ONNX Runtime files and the demo corpus are in Workbox's precache (replaced with each new
+// The app shell, the ONNX Runtime files and the demo bundle are in Workbox's precache (replaced with each new
 // version of the app); the built-in models are in a cache of their own, MODELS_CACHE, filled at install time and
 // kept across app versions. Only our own origin is handled: model hubs and mirrors on other origins pass through.
 // Registered by src/ui/offline.ts; built by vite-plugin-pwa (injectManifest), which fills in self.__WB_MANIFEST.

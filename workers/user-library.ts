@@ -1,31 +1,15 @@
-// The user's own library as the model worker searches it: opened read-only from IndexedDB (the ingest worker is its
-// only writer), with the corpus index keyed for the loaded model, then kept current by applying the deltas the
-// ingest worker publishes for its commits — the store is read again only when a delta cannot be applied. Until the
-// ingest worker has re-keyed the library for that model (the tokenizer choice the two workers share), only BM25 is
-// offered over it.
+// The user's own library as a corpus of the engine session: opened read-only from IndexedDB (the ingest worker is
+// its only writer), with the corpus index keyed for the loaded model, then kept current by applying the deltas the
+// ingest worker publishes for its commits on the library's BroadcastChannel — the store is read again only when a
+// delta cannot be applied. Until the ingest worker has re-keyed the library for the model (the tokenizer choice
+// the two workers share), only BM25 is offered over it.
 import { CorpusIndex } from '../src/core/corpus-index';
-import type { Passage } from '../src/core/passage';
 import type { PassageKeyer } from '../src/core/passage-keyer';
-import type { RetrievalModel } from '../src/core/self-retriever';
 import { SelfRetriever } from '../src/core/self-retriever';
 import { Library, type LibraryDelta } from '../src/store/library';
-import { openLibraryDb, type LibraryDb } from '../src/store/schema';
-import type { DocumentText } from './protocol';
-
-export interface UserLibrary {
-  /** Keyed for the loaded model: self and hybrid modes are offered. */
-  readonly keyed: boolean;
-  readonly retriever: SelfRetriever<unknown>;
-  /** The passage behind an entry of the index. */
-  passage(entry: number): Passage;
-  /** A document's parsed text, for "open in document". */
-  documentText(path: string): Promise<DocumentText | null>;
-  /** Applies a commit the ingest worker published; false when the library must be reopened instead. Never while a
-   * search runs over it: the indexes change in place. */
-  apply(delta: LibraryDelta): boolean;
-  /** A commit (an ingest, a removal, a re-key) happened that this copy does not have. */
-  stale(): Promise<boolean>;
-}
+import type { LibraryDb } from '../src/store/schema';
+import type { CorpusSource, EngineModel, SearchTarget } from './engine-session';
+import { LIBRARY_CHANNEL, type LibraryChannelMessage } from './library-protocol';
 
 /** Opens the library for BM25 only: no keys are read. */
 const NO_MODEL: PassageKeyer = {
@@ -33,29 +17,101 @@ const NO_MODEL: PassageKeyer = {
   keys: () => [],
 };
 
-let db: LibraryDb | undefined;
+/** Past this many passages in waiting deltas, reopening the library is cheaper than holding them. */
+const MAX_PENDING_PASSAGES = 50_000;
 
-export async function openUserLibrary(model?: {
-  readonly keyer: PassageKeyer;
-  readonly model: RetrievalModel;
-}): Promise<UserLibrary> {
-  db ??= await openLibraryDb(undefined, { onVersionChange: () => (db = undefined) });
-  const store = db;
-  const library = await Library.open(store, model?.keyer ?? NO_MODEL, { keepPassages: true });
-  const passage = (entry: number) => library.passageAt(entry)!;
-  const keyed = model !== undefined && !library.needsRekey;
-  const retriever = keyed
-    ? new SelfRetriever({ index: library.index, lexical: library.lexical, passage }, model.model)
-    : new SelfRetriever({ index: CorpusIndex.build([], { endToken: 0 }), lexical: library.lexical, passage });
+export interface UserLibraryOptions {
+  /** Opens the library's database; `onVersionChange` is called when another tab upgrades it (it is closed then). */
+  readonly openDb: (onVersionChange: () => void) => Promise<LibraryDb>;
+  /** The BroadcastChannel the ingest worker publishes on (default LIBRARY_CHANNEL). */
+  readonly channel?: string;
+}
+
+interface Opened {
+  readonly library: Library;
+  readonly target: SearchTarget;
+}
+
+export function userLibraryCorpus(options: UserLibraryOptions): CorpusSource & { close(): void } {
+  let db: Promise<LibraryDb> | undefined;
+  let model: EngineModel | undefined;
+  let opened: Promise<Opened> | undefined;
+  /** The ingest worker's commits not yet applied to the open library. */
+  const pending: LibraryDelta[] = [];
+  let pendingPassages = 0;
+
+  const database = () => (db ??= options.openDb(() => (db = undefined)));
+
+  /** Forgets the open library and what was waiting for it: the next search reads the store. */
+  function close(): void {
+    opened = undefined;
+    pending.length = 0;
+    pendingPassages = 0;
+  }
+
+  async function open(): Promise<Opened> {
+    const store = await database();
+    const library = await Library.open(store, model?.keyer ?? NO_MODEL, { keepPassages: true });
+    const passage = (entry: number) => library.passageAt(entry)!;
+    const keyed = model !== undefined && !library.needsRekey;
+    const retriever = keyed
+      ? new SelfRetriever({ index: library.index, lexical: library.lexical, passage }, model!.model)
+      : new SelfRetriever({ index: CorpusIndex.build([], { endToken: 0 }), lexical: library.lexical, passage });
+    return { library, target: { retriever: retriever as SelfRetriever<unknown>, passage, keyed } };
+  }
+
+  /** Opens the library; a failed open is tried again by the next search. */
+  function reopen(): Promise<Opened> {
+    const opening = open();
+    opening.catch(() => opened === opening && (opened = undefined));
+    return opening;
+  }
+
+  const channel = new BroadcastChannel(options.channel ?? LIBRARY_CHANNEL);
+  channel.onmessage = (event: MessageEvent<LibraryChannelMessage>) => {
+    const message = event.data;
+    if (message.type !== 'committed' || !opened) return;
+    const { delta } = message;
+    pending.push(delta);
+    pendingPassages += delta.kind === 'passages' ? delta.added.length : 0;
+    if (delta.kind === 'reset' || pendingPassages > MAX_PENDING_PASSAGES) close();
+  };
+
   return {
-    keyed,
-    retriever: retriever as SelfRetriever<unknown>,
-    passage,
-    documentText: async (path) => (await (db ?? store).get('sources', path)) ?? null,
-    apply: (delta) => library.applyDelta(delta),
-    async stale() {
-      const manifest = await (db ?? store).get('meta', 'manifest');
-      return (manifest?.generation ?? 0) !== library.state.generation;
+    useModel(next) {
+      model = next;
+      close();
+    },
+
+    async target(idle) {
+      let current = await (opened ??= reopen());
+      // Commits since the last search, applied now that nothing searches the indexes they change.
+      let followed = true;
+      if (pending.length > 0 && idle) {
+        const deltas = pending.splice(0);
+        pendingPassages = 0;
+        followed = deltas.every((delta) => current.library.applyDelta(delta));
+      }
+      if (!followed || (await stale(current.library))) {
+        close();
+        current = await (opened = reopen());
+      }
+      return current.target;
+    },
+
+    async documentText(path) {
+      return (await (await database()).get('sources', path)) ?? null;
+    },
+
+    close() {
+      channel.close();
+      close();
     },
   };
+
+  /** A commit (an ingest, a removal, a re-key) happened that this copy does not have. */
+  async function stale(library: Library): Promise<boolean> {
+    const manifest = await (await database()).get('meta', 'manifest');
+    return (manifest?.generation ?? 0) !== library.state.generation;
+  }
 }

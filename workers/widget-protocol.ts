@@ -2,6 +2,7 @@
 // through Comlink. Everything crossing it is structured-cloneable data; callbacks are Comlink proxies.
 import type { RankedHit } from '../src/core/ranked-hit';
 import type { RetrievalMode } from '../src/core/self-retriever';
+import type { SearchFallback } from './engine-session';
 
 /** Where the widget's model comes from: a folder URL (absolute, already resolved against the page) or a registry
  * id; absent, the widget searches with BM25 only. */
@@ -39,8 +40,9 @@ export interface WidgetModelState {
   readonly message?: string;
 }
 
-/** Why keyword results answer instead of the model's: still loading, none configured, or it failed to load. */
-export type WidgetFallback = 'model-loading' | 'no-model' | 'model-failed';
+/** Why keyword results answer instead of the model's: still loading, none configured, or it failed to load (the
+ * engine session's reasons: a bundle is keyed when the model loads, so never 'rekeying'). */
+export type WidgetFallback = SearchFallback;
 
 export interface WidgetSearchRequest {
   /** Identifies the search for `cancel`; a new search also cancels the one before it. */

@@ -11,12 +11,21 @@ import type {
   AnswerCitation,
   ModelWorkerApi,
   SearchAnswer,
+  SearchFallback,
   SearchLibrary,
   SearchProgress,
   SearchResponse,
 } from '../../workers/protocol';
 import { mountDocumentView, passageLocation } from './document-view';
 import { element, errorText, h } from './dom';
+
+/** Why keyword matches answer instead of the model, as the status line says it. */
+const FALLBACK_TEXT: Readonly<Record<SearchFallback, string>> = {
+  'model-loading': ' — keyword matches while the model loads; its own results will replace them',
+  'no-model': ' — keyword matches: no model is loaded',
+  'model-failed': ' — keyword matches: the model could not be loaded',
+  rekeying: ' — keyword matches: your library is being indexed for the loaded model',
+};
 
 const SCORE_NAMES = ['fused', 'title', 'path', 'assessment', 'prior', 'lexical'] as const;
 
@@ -170,14 +179,7 @@ export function mountSearchPanel(worker: ModelWorkerApi): (query: string) => voi
     const open = (hit: RankedHit) => openDocument(response.library, hit.passage, response.query);
     resultsEl.replaceChildren(...response.hits.map((hit) => renderHit(hit, response.query, open)));
     const { stats } = response;
-    const fallback =
-      response.fallback === 'model-loading'
-        ? ' — keyword matches while the model loads; its own results will replace them'
-        : response.fallback === 'no-model'
-          ? ' — keyword matches: no model is loaded'
-          : response.fallback === 'rekeying'
-            ? ' — keyword matches: your library is being indexed for the loaded model'
-            : '';
+    const fallback = response.fallback ? FALLBACK_TEXT[response.fallback] : '';
     statusEl.textContent =
       `${response.hits.length} passages (${response.mode} mode) in ${Math.round(stats.millis)} ms` +
       (stats.forwardPasses ? ` — ${stats.forwardPasses} forward passes, ${stats.assessed} self-assessed` : '') +

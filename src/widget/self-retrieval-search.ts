@@ -114,6 +114,7 @@ function resultsText(response: WidgetSearchResponse): string {
     'model-loading': ' — the model is loading',
     'no-model': ' (keyword search only)',
     'model-failed': ' — the model could not be loaded',
+    rekeying: ' — the index is being prepared for the model',
   };
   if (response.fallback) return `${n} keyword ${results}${why[response.fallback]}`;
   return response.mode === 'lexical' ? `${n} keyword ${results}` : `${n} ${results}`;

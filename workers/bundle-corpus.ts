@@ -1,0 +1,51 @@
+// A library bundle as a corpus of the engine session: the app's demo (built by the CLI at build time) and a site's
+// index in the widget are both this. BM25 answers from the moment it is read; a loaded model searches the bundle's
+// own corpus index when the bundle was keyed with that model's tokenizer, else the passages are keyed for it once,
+// when it loads.
+import { CorpusIndex } from '../src/core/corpus-index';
+import { libraryCorpus, type LoadedLibrary } from '../src/core/library-bundle';
+import { SelfRetriever } from '../src/core/self-retriever';
+import type { CorpusSource, EngineModel, SearchTarget } from './engine-session';
+
+export interface BundleCorpus extends CorpusSource {
+  readonly library: LoadedLibrary;
+  /** How many times a model load keyed the passages again (0 when the bundle's keys were the model's). */
+  readonly rekeyed: number;
+}
+
+export function bundleCorpus(library: LoadedLibrary): BundleCorpus {
+  const corpus = libraryCorpus(library);
+  const passage = (entry: number) => {
+    const p = library.passages[entry];
+    if (!p) throw new RangeError(`no passage ${entry} in the library`);
+    return p;
+  };
+  const lexical: SearchTarget = {
+    retriever: new SelfRetriever(corpus) as SelfRetriever<unknown>,
+    passage,
+    keyed: false,
+  };
+  let keyed: SearchTarget | undefined;
+  let rekeyed = 0;
+  const sources = new Map((library.sources ?? []).map((s) => [s.path, s]));
+  return {
+    library,
+    get rekeyed() {
+      return rekeyed;
+    },
+    useModel(model: EngineModel | undefined) {
+      keyed = undefined;
+      if (!model) return;
+      let index = library.index;
+      if (library.manifest.tokenizer.id !== model.modelId) {
+        // Keys are made with one model's tokenizer and templates: key the passages for this one rather than refuse.
+        index = CorpusIndex.build(model.keyer.keys(library.passages), { endToken: model.keyer.tokenizer.eosTokenId });
+        rekeyed += 1;
+      }
+      const retriever = new SelfRetriever(libraryCorpus({ ...library, index }), model.model);
+      keyed = { retriever: retriever as SelfRetriever<unknown>, passage, keyed: true };
+    },
+    target: () => Promise.resolve(keyed ?? lexical),
+    documentText: (path) => Promise.resolve(sources.get(path) ?? null),
+  };
+}
