@@ -73,7 +73,7 @@ describe('ingest on real files', () => {
     const passages = splitPassages('ARCHITECTURE.md', document);
     const workers = passages.find((p) => p.section === 'Workers — workers/')!;
     expect(workers.title).toBe('Architecture › Workers — workers/');
-    expect(workers.text).toContain('model.worker.ts');
+    expect(workers.text).toContain('engine-session.ts');
   });
 
   it('drops scripts and styles from HTML and takes the <title>', async () => {
