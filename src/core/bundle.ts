@@ -38,7 +38,14 @@ export interface Bundle {
   readonly shards: ReadonlyMap<string, Uint8Array>;
 }
 
-export type BundleErrorCode = 'BUNDLE_NOT_A_BUNDLE' | 'BUNDLE_VERSION_UNSUPPORTED' | 'BUNDLE_CORRUPT';
+export type BundleErrorCode =
+  | 'BUNDLE_NOT_A_BUNDLE'
+  | 'BUNDLE_VERSION_UNSUPPORTED'
+  | 'BUNDLE_CORRUPT'
+  /** A shard of a sharded bundle could not be fetched. */
+  | 'BUNDLE_SHARD_MISSING'
+  /** A shard of a sharded bundle is not what its manifest says. */
+  | 'BUNDLE_SHARD_CORRUPT';
 
 /** A bundle that cannot be read; `code` says why. */
 export class BundleError extends CodedError<BundleErrorCode> {}

@@ -2,7 +2,7 @@
 // every evaluation is measured against, the fallback when no model can run, and (with the model) the per-query
 // prior of hybrid mode. MiniSearch does the inverted index and scoring; this wrapper fixes the options (so a saved
 // index always reloads with the ones it was built with) and versions the saved form.
-import MiniSearch, { type Options } from 'minisearch';
+import MiniSearch, { type AsPlainObject, type Options } from 'minisearch';
 import { CodedError } from './errors';
 
 export interface LexicalDocument {
@@ -19,11 +19,15 @@ export interface LexicalHit {
 /** Bumped when the options below change: an older saved index is then rebuilt, never misread. */
 export const LEXICAL_FORMAT_VERSION = 1;
 
+/** The fields searched, in scoring order, and their boosts (1 when absent). */
+export const LEXICAL_FIELDS = ['title', 'text'] as const;
+export const LEXICAL_BOOST: Readonly<Partial<Record<(typeof LEXICAL_FIELDS)[number], number>>> = { title: 1.5 };
+
 const options = (): Options<LexicalDocument> => ({
   idField: 'entry',
-  fields: ['title', 'text'],
+  fields: [...LEXICAL_FIELDS],
   storeFields: [],
-  searchOptions: { boost: { title: 1.5 }, prefix: false, fuzzy: false },
+  searchOptions: { boost: { ...LEXICAL_BOOST }, prefix: false, fuzzy: false },
   autoVacuum: { minDirtCount: 1000, minDirtFactor: 0.1, batchSize: 1000, batchWait: 0 },
 });
 
@@ -76,6 +80,11 @@ export class LexicalIndex {
       .search(text)
       .slice(0, limit)
       .map((hit) => ({ entry: hit.id as number, score: hit.score }));
+  }
+
+  /** MiniSearch's plain form of the index (what `serialize` saves): its terms, postings and field statistics. */
+  snapshot(): AsPlainObject {
+    return this.search.toJSON();
   }
 
   serialize(): Uint8Array {

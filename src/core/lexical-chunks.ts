@@ -1,0 +1,190 @@
+// The lexical index split by term (Pagefind's idea), so a query fetches only the chunks that hold its terms. Terms
+// are sorted and cut into chunks of about `CHUNK_BYTES`; a directory of each chunk's first term (small, loaded up
+// front) says which chunk holds a term. A posting carries its field length, so no per-passage table is needed to
+// score. Scoring is MiniSearch's BM25+ exactly as `LexicalIndex` runs it — the same tokenizer and term processing,
+// the same per-field document frequencies, boosts, summation order and tie order — so a sharded bundle ranks the
+// keyword matches exactly as a one-file bundle does.
+import MiniSearch, { type AsPlainObject } from 'minisearch';
+import { LexicalIndex, LEXICAL_FIELDS, LEXICAL_BOOST, type LexicalDocument, type LexicalHit } from './lexical-index';
+
+/** Raw bytes a chunk aims at (JSON, before compression). */
+export const CHUNK_BYTES = 48 * 1024;
+
+/** What every chunk shares: the collection statistics BM25 needs. */
+export interface LexicalStats {
+  readonly documentCount: number;
+  /** Per field, in LEXICAL_FIELDS order. */
+  readonly averageFieldLength: readonly number[];
+}
+
+/**
+ * One term's postings per field (LEXICAL_FIELDS order): flat triples `entry gap, term frequency, field length`, in
+ * ascending entry order (the order MiniSearch iterates a loaded index in); the first gap is from entry 0. Gaps are
+ * small numbers, which compress far better than entries.
+ */
+export type TermPostings = readonly (readonly number[])[];
+
+export interface LexicalChunk {
+  readonly terms: Readonly<Record<string, TermPostings>>;
+}
+
+export interface SplitLexicalIndex {
+  readonly stats: LexicalStats;
+  /** First term of each chunk, ascending; chunk i holds the terms in [firstTerms[i], firstTerms[i + 1]). */
+  readonly firstTerms: readonly string[];
+  readonly chunks: readonly LexicalChunk[];
+}
+
+/** Builds the BM25 index of `documents` (entry = position) and splits it by term. */
+export function splitLexicalIndex(documents: readonly LexicalDocument[], chunkBytes = CHUNK_BYTES): SplitLexicalIndex {
+  const lexical = LexicalIndex.empty();
+  lexical.add(documents);
+  const plain: AsPlainObject = lexical.snapshot();
+  const fieldIds = LEXICAL_FIELDS.map((field) => plain.fieldIds[field]!);
+  const entryOf = (shortId: string) => plain.documentIds[shortId] as number;
+  const lengthOf = (shortId: string, field: number) => plain.fieldLength[shortId]![fieldIds[field]!]!;
+  const terms = plain.index.map(([term]) => term).sort(compareTerms);
+  const byTerm = new Map(plain.index);
+
+  const firstTerms: string[] = [];
+  const chunks: LexicalChunk[] = [];
+  // Entries, not assignments: a term such as "__proto__" must stay a term.
+  let current: [string, TermPostings][] = [];
+  let size = 0;
+  for (const term of terms) {
+    const data = byTerm.get(term)!;
+    const postings = fieldIds.map((fieldId, field) => {
+      const flat: number[] = [];
+      let previous = 0;
+      // Object keys that are integers iterate in ascending order: the order `MiniSearch.loadJS` builds its maps in.
+      for (const [shortId, tf] of Object.entries(data[String(fieldId)] ?? {})) {
+        const entry = entryOf(shortId);
+        flat.push(entry - previous, tf, lengthOf(shortId, field));
+        previous = entry;
+      }
+      return flat;
+    });
+    const bytes = term.length + 8 + postings.reduce((n, p) => n + p.length * 6, 0);
+    if (size > 0 && size + bytes > chunkBytes) {
+      chunks.push({ terms: Object.fromEntries(current) });
+      current = [];
+      size = 0;
+    }
+    if (size === 0) firstTerms.push(term);
+    current.push([term, postings]);
+    size += bytes;
+  }
+  if (size > 0) chunks.push({ terms: Object.fromEntries(current) });
+  return {
+    stats: {
+      documentCount: plain.documentCount,
+      averageFieldLength: fieldIds.map((id) => plain.averageFieldLength[id]!),
+    },
+    firstTerms,
+    chunks,
+  };
+}
+
+/** A term's postings in a chunk: own properties only (a chunk is a plain object read from JSON). */
+export function termPostings(chunk: LexicalChunk, term: string): TermPostings | undefined {
+  return Object.hasOwn(chunk.terms, term) ? chunk.terms[term] : undefined;
+}
+
+/** Code-unit order, the order the directory is searched in. */
+function compareTerms(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The chunk that would hold `term`, or -1 when it sorts before every chunk. */
+export function chunkOf(firstTerms: readonly string[], term: string): number {
+  let lo = 0;
+  let hi = firstTerms.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (compareTerms(firstTerms[mid]!, term) <= 0) {
+      found = mid;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return found;
+}
+
+const tokenize = MiniSearch.getDefault('tokenize') as (text: string) => string[];
+const processTerm = MiniSearch.getDefault('processTerm') as (
+  term: string,
+) => string | string[] | null | undefined | false;
+
+/** The query's terms as MiniSearch derives them (one per occurrence: a repeated term counts again). */
+export function queryTerms(text: string): string[] {
+  return tokenize(text)
+    .flatMap((term) => processTerm(term) || [])
+    .filter((term): term is string => !!term);
+}
+
+const BM25 = { k: 1.2, b: 0.7, d: 0.5 };
+
+function bm25(tf: number, matching: number, total: number, length: number, average: number): number {
+  const { k, b, d } = BM25;
+  const idf = Math.log(1 + (total - matching + 0.5) / (matching + 0.5));
+  return idf * (d + (tf * (k + 1)) / (tf + k * (1 - b + (b * length) / average)));
+}
+
+interface Scored {
+  score: number;
+  readonly terms: string[];
+}
+
+/**
+ * Ranks entries for `text` from the postings of its terms (`postings(term)` is undefined for a term no passage has).
+ * The same hits, scores and order as `LexicalIndex.query` over the same documents.
+ */
+export function scoreTerms(
+  text: string,
+  stats: LexicalStats,
+  postings: (term: string) => TermPostings | undefined,
+  limit = 10,
+): LexicalHit[] {
+  const perTerm = queryTerms(text).map((term) => {
+    const results = new Map<number, Scored>();
+    const fields = postings(term);
+    if (!fields) return results;
+    LEXICAL_FIELDS.forEach((field, f) => {
+      const flat = fields[f] ?? [];
+      const matching = flat.length / 3;
+      const boost = LEXICAL_BOOST[field] ?? 1;
+      let entry = 0;
+      for (let i = 0; i < flat.length; i += 3) {
+        entry += flat[i]!;
+        const raw = bm25(flat[i + 1]!, matching, stats.documentCount, flat[i + 2]!, stats.averageFieldLength[f]!);
+        const weighted = 1 * 1 * boost * 1 * raw;
+        const result = results.get(entry);
+        if (result) {
+          result.score += weighted;
+          if (!result.terms.includes(term)) result.terms.push(term);
+        } else {
+          results.set(entry, { score: weighted, terms: [term] });
+        }
+      }
+    });
+    return results;
+  });
+  if (perTerm.length === 0) return [];
+  const combined = perTerm.reduce((a, b) => {
+    for (const [entry, scored] of b) {
+      const existing = a.get(entry);
+      if (!existing) {
+        a.set(entry, scored);
+      } else {
+        existing.score = existing.score + scored.score;
+        for (const term of scored.terms) if (!existing.terms.includes(term)) existing.terms.push(term);
+      }
+    }
+    return a;
+  });
+  const hits = [...combined].map(([entry, { score, terms }]) => ({ entry, score: score * (terms.length || 1) }));
+  hits.sort((a, b) => b.score - a.score);
+  return hits.slice(0, limit);
+}

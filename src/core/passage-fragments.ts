@@ -1,0 +1,163 @@
+// Passage text in fragments, fetched on demand: fragment k holds the passages of entries [k·P, (k+1)·P) and the
+// text they are cut from, stored once. A document's parsed text is split at its passages' ends into pieces, each
+// kept with the passage that ends it (the last one runs to the document's end), so a passage is a slice of a piece
+// in its own fragment and a document is its pieces joined — the text is never stored twice. A passage that is not
+// a slice of its document's text (or whose document has no text) carries its own.
+import type { BundleSource } from './library-bundle';
+import type { Passage } from './passage';
+
+/** Passages per fragment: a query's ten results fetch at most ten small files. */
+export const FRAGMENT_PASSAGES = 16;
+
+/** Text [from, from + text.length) of document `path`, whose whole text is `length` long. */
+export interface FragmentPiece {
+  readonly path: string;
+  readonly from: number;
+  readonly text: string;
+  readonly length: number;
+  /** The document's passage entries [first, first + count): the fragments that hold the rest of its pieces. */
+  readonly entries: readonly [number, number];
+  /** On the piece that starts the document. */
+  readonly sections?: BundleSource['sections'];
+  readonly pages?: BundleSource['pages'];
+}
+
+type Located = Omit<Passage, 'text' | 'documentPath'>;
+
+/** A passage as a slice of piece `piece`, or (`text` set) as itself. */
+export type FragmentPassage =
+  (Located & { readonly piece: number }) | (Located & { readonly documentPath: string; readonly text: string });
+
+export interface PassageFragment {
+  readonly passages: readonly FragmentPassage[];
+  readonly pieces: readonly FragmentPiece[];
+}
+
+function located(p: Passage): Located {
+  return {
+    id: p.id,
+    title: p.title,
+    start: p.start,
+    end: p.end,
+    ...(p.section !== undefined ? { section: p.section } : {}),
+    ...(p.page !== undefined ? { page: p.page } : {}),
+  };
+}
+
+/**
+ * Cuts passages (entry = position; a document's passages in a row, in text order, as the bundle writer orders them)
+ * and their documents' texts into fragments of `perFragment` passages.
+ */
+export function cutFragments(
+  passages: readonly Passage[],
+  sources: readonly BundleSource[] = [],
+  perFragment = FRAGMENT_PASSAGES,
+): PassageFragment[] {
+  const sourceOf = new Map(sources.map((s) => [s.path, s]));
+  const range = new Map<string, [number, number]>();
+  passages.forEach((p, entry) => {
+    const r = range.get(p.documentPath);
+    if (r) r[1] = entry - r[0] + 1;
+    else range.set(p.documentPath, [entry, 1]);
+  });
+  /** How far each document's text is in pieces already. */
+  const cursor = new Map<string, number>();
+  const fragments: PassageFragment[] = [];
+  for (let first = 0; first < passages.length; first += perFragment) {
+    const pieces: { path: string; from: number; to: number }[] = [];
+    const pieceOf = new Map<string, number>();
+    const out: FragmentPassage[] = [];
+    passages.slice(first, first + perFragment).forEach((p, i) => {
+      const source = sourceOf.get(p.documentPath);
+      const [docFirst, docCount] = range.get(p.documentPath)!;
+      const last = first + i === docFirst + docCount - 1;
+      if (!source) {
+        out.push({ ...located(p), documentPath: p.documentPath, text: p.text });
+        return;
+      }
+      let index = pieceOf.get(p.documentPath);
+      if (index === undefined) {
+        const from = cursor.get(p.documentPath) ?? 0;
+        index = pieces.push({ path: p.documentPath, from, to: from }) - 1;
+        pieceOf.set(p.documentPath, index);
+      }
+      const piece = pieces[index]!;
+      const slice =
+        p.start >= piece.from && p.end <= source.text.length && source.text.slice(p.start, p.end) === p.text;
+      if (slice) piece.to = Math.max(piece.to, p.end);
+      if (last) piece.to = source.text.length;
+      cursor.set(p.documentPath, piece.to);
+      out.push(slice ? { ...located(p), piece: index } : { ...located(p), documentPath: p.documentPath, text: p.text });
+    });
+    fragments.push({
+      passages: out,
+      pieces: pieces.map(({ path, from, to }) => {
+        const source = sourceOf.get(path)!;
+        return {
+          path,
+          from,
+          text: source.text.slice(from, to),
+          length: source.text.length,
+          entries: range.get(path)!,
+          ...(from === 0 ? { sections: source.sections, pages: source.pages } : {}),
+        };
+      }),
+    });
+  }
+  return fragments;
+}
+
+/** Passage `index` of a fragment. */
+export function fragmentPassage(fragment: PassageFragment, index: number): Passage {
+  const p = fragment.passages[index];
+  if (!p) throw new RangeError(`no passage ${index} in this fragment`);
+  if ('text' in p) return p;
+  const { piece: at, ...rest } = p;
+  const piece = fragment.pieces[at]!;
+  return {
+    ...rest,
+    documentPath: piece.path,
+    text: piece.text.slice(p.start - piece.from, p.end - piece.from),
+  };
+}
+
+/** A document's text from all its pieces (from the fragments of its entries); undefined when they do not tile it. */
+export function joinPieces(pieces: readonly FragmentPiece[]): BundleSource | undefined {
+  const sorted = [...pieces].sort((a, b) => a.from - b.from);
+  const head = sorted[0];
+  if (!head || head.from !== 0) return undefined;
+  let at = 0;
+  const parts: string[] = [];
+  for (const piece of sorted) {
+    if (piece.from !== at) return undefined;
+    parts.push(piece.text);
+    at += piece.text.length;
+  }
+  if (at !== head.length) return undefined;
+  return { path: head.path, text: parts.join(''), sections: head.sections ?? [], pages: head.pages ?? [] };
+}
+
+export function isPassageFragment(value: unknown): value is PassageFragment {
+  const f = value as Partial<PassageFragment> | null;
+  return (
+    typeof f === 'object' &&
+    f !== null &&
+    Array.isArray(f.passages) &&
+    Array.isArray(f.pieces) &&
+    f.passages.every(
+      (p: Partial<FragmentPassage> & { piece?: unknown; text?: unknown }) =>
+        typeof p.id === 'string' &&
+        typeof p.title === 'string' &&
+        Number.isInteger(p.start) &&
+        Number.isInteger(p.end) &&
+        (typeof p.text === 'string' || (Number.isInteger(p.piece) && (p.piece as number) < f.pieces!.length)),
+    ) &&
+    f.pieces.every(
+      (piece: Partial<FragmentPiece>) =>
+        typeof piece.path === 'string' &&
+        typeof piece.text === 'string' &&
+        Number.isInteger(piece.from) &&
+        Number.isInteger(piece.length),
+    )
+  );
+}

@@ -1,0 +1,349 @@
+// Bundle format 2: a library as a folder of content-addressed shards (shard-codec.ts) that a reader fetches lazily.
+// `manifest.json` is the only file with a fixed name and the only one read up front; it names every shard:
+// - `index`: the corpus index (index-format.ts), the model's one structure — loaded when the model decodes;
+// - `lexical`: BM25 split by term (lexical-chunks.ts) — a query fetches the chunks of its terms;
+// - `fragments`: passage text in fragments of P entries (passage-fragments.ts), found through directory pages of
+//   `perPage` fragments — a result list fetches the fragments of its results;
+// - `documents`: the documents' records, with the entry of each one's first passage — for a library view.
+// The text is stored once (passages are slices of their documents' text). The one-file layout (bundle.ts,
+// version 1) stays the form of export and import.
+import { BUNDLE_FORMAT, BundleError, type BundleManifest } from './bundle';
+import { CorpusIndex, type IndexKey } from './corpus-index';
+import { loadIndex, serializeIndex } from './index-format';
+import {
+  chunkOf,
+  queryTerms,
+  scoreTerms,
+  splitLexicalIndex,
+  termPostings,
+  type LexicalChunk,
+  type LexicalStats,
+} from './lexical-chunks';
+import type { LexicalHit } from './lexical-index';
+import type { BundleDocument, BundleSource, LibraryContent } from './library-bundle';
+import type { Passage } from './passage';
+import {
+  cutFragments,
+  fragmentPassage,
+  isPassageFragment,
+  joinPieces,
+  FRAGMENT_PASSAGES,
+  type FragmentPiece,
+  type PassageFragment,
+} from './passage-fragments';
+import { decodeShard, encodeShard, isShardRef, type ShardEncoding, type ShardRef } from './shard-codec';
+
+export const SHARDED_VERSION = 2;
+export const MANIFEST_FILE = 'manifest.json';
+/** Fragments listed per directory page. */
+export const FRAGMENTS_PER_PAGE = 512;
+
+/** A document's record in a sharded bundle: where its passages start (they are consecutive entries). */
+export type ShardedDocument = BundleDocument & { readonly firstEntry?: number };
+
+export interface ShardedManifest extends Omit<BundleManifest, 'version' | 'shards'> {
+  readonly version: typeof SHARDED_VERSION;
+  readonly encoding: ShardEncoding;
+  readonly index: ShardRef;
+  readonly documentList: ShardRef;
+  readonly fragments: { readonly perFragment: number; readonly perPage: number; readonly pages: readonly ShardRef[] };
+  readonly lexical: {
+    readonly stats: LexicalStats;
+    readonly firstTerms: readonly string[];
+    readonly chunks: readonly ShardRef[];
+  };
+}
+
+export interface ShardedBundleFiles {
+  readonly manifest: ShardedManifest;
+  /** Every file of the folder by name, `manifest.json` included. */
+  readonly files: ReadonlyMap<string, Uint8Array>;
+}
+
+export interface ShardedWriteOptions {
+  readonly encoding?: ShardEncoding;
+  readonly perFragment?: number;
+  readonly perPage?: number;
+  readonly chunkBytes?: number;
+  readonly createdAt?: string;
+}
+
+const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+
+/** A document's passages as consecutive entries, in their order, documents in the order they first appear. */
+function groupByDocument(content: LibraryContent): { passages: Passage[]; keys: IndexKey[] } {
+  const order = new Map<string, number[]>();
+  content.passages.forEach((p, i) => {
+    const list = order.get(p.documentPath);
+    if (list) list.push(i);
+    else order.set(p.documentPath, [i]);
+  });
+  const positions = [...order.values()].flat();
+  return { passages: positions.map((i) => content.passages[i]!), keys: positions.map((i) => content.keys[i]!) };
+}
+
+/** Writes a library as a sharded bundle folder: every file's bytes by name. */
+export async function shardedBundle(
+  content: LibraryContent,
+  options: ShardedWriteOptions = {},
+): Promise<ShardedBundleFiles> {
+  if (content.keys.length !== content.passages.length) throw new Error('one key per passage is needed');
+  const encoding = options.encoding ?? 'gzip';
+  const perFragment = options.perFragment ?? FRAGMENT_PASSAGES;
+  const perPage = options.perPage ?? FRAGMENTS_PER_PAGE;
+  const { passages, keys } = groupByDocument(content);
+  const files = new Map<string, Uint8Array>();
+  const put = async (bytes: Uint8Array): Promise<ShardRef> => {
+    const { ref, stored } = await encodeShard(bytes, encoding);
+    files.set(ref.file, stored);
+    return ref;
+  };
+
+  const index = await put(
+    new Uint8Array(serializeIndex(CorpusIndex.build(keys, { endToken: content.tokenizer.eosTokenId }))),
+  );
+  const firstEntry = new Map<string, number>();
+  passages.forEach((p, entry) => firstEntry.has(p.documentPath) || firstEntry.set(p.documentPath, entry));
+  const documents: ShardedDocument[] = content.documents.map((d) => {
+    const first = firstEntry.get(d.path);
+    return first === undefined ? d : { ...d, firstEntry: first };
+  });
+  const documentList = await put(json(documents));
+  const fragmentRefs: ShardRef[] = [];
+  for (const fragment of cutFragments(passages, content.sources, perFragment))
+    fragmentRefs.push(await put(json(fragment)));
+  const pages: ShardRef[] = [];
+  for (let i = 0; i < fragmentRefs.length; i += perPage)
+    pages.push(await put(json(fragmentRefs.slice(i, i + perPage))));
+  const split = splitLexicalIndex(
+    passages.map((p, entry) => ({ entry, title: p.title, text: p.text })),
+    options.chunkBytes,
+  );
+  const chunks: ShardRef[] = [];
+  for (const chunk of split.chunks) chunks.push(await put(json(chunk)));
+
+  const manifest: ShardedManifest = {
+    format: BUNDLE_FORMAT,
+    version: SHARDED_VERSION,
+    tokenizer: content.tokenizer,
+    passages: passages.length,
+    documents: documents.length,
+    createdAt: options.createdAt ?? new Date().toISOString(),
+    encoding,
+    index,
+    documentList,
+    fragments: { perFragment, perPage, pages },
+    lexical: { stats: split.stats, firstTerms: split.firstTerms, chunks },
+  };
+  files.set(MANIFEST_FILE, json(manifest));
+  return { manifest, files };
+}
+
+/** Validates a parsed version-2 manifest; throws BundleError naming what is wrong. */
+export function parseShardedManifest(value: unknown): ShardedManifest {
+  const m = value as Partial<ShardedManifest> | null;
+  if (!m || typeof m !== 'object' || m.format !== BUNDLE_FORMAT) {
+    throw new BundleError('BUNDLE_NOT_A_BUNDLE', 'not a Self-Retrieval index bundle');
+  }
+  if (m.version !== SHARDED_VERSION) {
+    throw new BundleError(
+      'BUNDLE_VERSION_UNSUPPORTED',
+      `bundle version ${String(m.version)} is not a sharded bundle (version ${SHARDED_VERSION})`,
+    );
+  }
+  const { tokenizer, fragments, lexical } = m;
+  const valid =
+    typeof tokenizer?.id === 'string' &&
+    Number.isInteger(tokenizer.vocabSize) &&
+    Number.isInteger(tokenizer.eosTokenId) &&
+    Number.isInteger(m.passages) &&
+    Number.isInteger(m.documents) &&
+    typeof m.createdAt === 'string' &&
+    (m.encoding === 'gzip' || m.encoding === 'identity') &&
+    isShardRef(m.index) &&
+    isShardRef(m.documentList) &&
+    Number.isInteger(fragments?.perFragment) &&
+    fragments!.perFragment > 0 &&
+    Number.isInteger(fragments?.perPage) &&
+    fragments!.perPage > 0 &&
+    Array.isArray(fragments?.pages) &&
+    fragments.pages.every(isShardRef) &&
+    Array.isArray(lexical?.firstTerms) &&
+    lexical.firstTerms.every((t) => typeof t === 'string') &&
+    Array.isArray(lexical.chunks) &&
+    lexical.chunks.length === lexical.firstTerms.length &&
+    lexical.chunks.every(isShardRef) &&
+    Number.isInteger(lexical.stats?.documentCount) &&
+    Array.isArray(lexical.stats?.averageFieldLength);
+  if (!valid) throw new BundleError('BUNDLE_CORRUPT', 'the bundle manifest is malformed');
+  return m as ShardedManifest;
+}
+
+/** Reads a file of the bundle folder (fetch for a static site, the file system in Node); rejects when it cannot. */
+export type ReadBundleFile = (file: string) => Promise<Uint8Array>;
+
+/** What a reader has fetched so far. */
+export interface FetchStats {
+  readonly requests: number;
+  readonly bytes: number;
+}
+
+/**
+ * A sharded bundle read lazily: nothing but the manifest until asked, each shard fetched once and checked, a
+ * failed fetch tried again on the next ask. A shard that cannot be had is a BundleError (`BUNDLE_SHARD_MISSING`,
+ * `BUNDLE_SHARD_CORRUPT`) for the work that needed it only.
+ */
+export class ShardedBundle {
+  readonly #read: ReadBundleFile;
+  readonly #shards = new Map<string, Promise<Uint8Array>>();
+  #requests = 0;
+  #bytes = 0;
+
+  private constructor(
+    readonly manifest: ShardedManifest,
+    read: ReadBundleFile,
+    manifestBytes: number,
+  ) {
+    this.#read = read;
+    this.#requests = 1;
+    this.#bytes = manifestBytes;
+  }
+
+  static async open(read: ReadBundleFile): Promise<ShardedBundle> {
+    let bytes: Uint8Array;
+    try {
+      bytes = await read(MANIFEST_FILE);
+    } catch (error) {
+      throw new BundleError('BUNDLE_NOT_A_BUNDLE', `no readable ${MANIFEST_FILE} (${String(error)})`);
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    } catch {
+      throw new BundleError('BUNDLE_NOT_A_BUNDLE', `${MANIFEST_FILE} is not JSON: not a Self-Retrieval index bundle`);
+    }
+    return new ShardedBundle(parseShardedManifest(value), read, bytes.length);
+  }
+
+  get fetched(): FetchStats {
+    return { requests: this.#requests, bytes: this.#bytes };
+  }
+
+  #shard(ref: ShardRef): Promise<Uint8Array> {
+    let shard = this.#shards.get(ref.file);
+    if (!shard) {
+      shard = (async () => {
+        let stored: Uint8Array;
+        try {
+          this.#requests += 1;
+          stored = await this.#read(ref.file);
+        } catch (error) {
+          throw new BundleError('BUNDLE_SHARD_MISSING', `shard ${ref.file} could not be fetched (${String(error)})`);
+        }
+        this.#bytes += stored.length;
+        return decodeShard(ref, stored, this.manifest.encoding);
+      })();
+      shard.catch(() => this.#shards.get(ref.file) === shard && this.#shards.delete(ref.file));
+      this.#shards.set(ref.file, shard);
+    }
+    return shard;
+  }
+
+  async #json<T>(ref: ShardRef, valid: (value: unknown) => boolean): Promise<T> {
+    const bytes = await this.#shard(ref);
+    let value: unknown;
+    try {
+      value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    } catch {
+      throw new BundleError('BUNDLE_SHARD_CORRUPT', `shard ${ref.file} is not valid JSON`);
+    }
+    if (!valid(value)) throw new BundleError('BUNDLE_SHARD_CORRUPT', `shard ${ref.file} is malformed`);
+    return value as T;
+  }
+
+  /** The corpus index, for the model's decode. */
+  async corpusIndex(): Promise<CorpusIndex> {
+    const bytes = await this.#shard(this.manifest.index);
+    // loadIndex reads views of an ArrayBuffer of its own.
+    return loadIndex(bytes.slice().buffer);
+  }
+
+  async documents(): Promise<ShardedDocument[]> {
+    return this.#json(this.manifest.documentList, Array.isArray);
+  }
+
+  async #fragment(k: number): Promise<PassageFragment> {
+    const { perPage, pages } = this.manifest.fragments;
+    const page = pages[Math.floor(k / perPage)];
+    if (!page) throw new RangeError(`no fragment ${k} in this bundle`);
+    const refs = await this.#json<ShardRef[]>(page, (v) => Array.isArray(v) && v.every(isShardRef));
+    const ref = refs[k % perPage];
+    if (!ref) throw new BundleError('BUNDLE_SHARD_CORRUPT', `directory page ${page.file} has no fragment ${k}`);
+    return this.#json(ref, isPassageFragment);
+  }
+
+  /** The passages of these entries, in the same order, fetching only their fragments. */
+  async passages(entries: readonly number[]): Promise<Passage[]> {
+    const { perFragment } = this.manifest.fragments;
+    for (const entry of entries) {
+      if (!Number.isInteger(entry) || entry < 0 || entry >= this.manifest.passages) {
+        throw new RangeError(`no passage ${entry} in this bundle`);
+      }
+    }
+    const fragments = new Map(
+      await Promise.all(
+        [...new Set(entries.map((e) => Math.floor(e / perFragment)))].map(
+          async (k) => [k, await this.#fragment(k)] as const,
+        ),
+      ),
+    );
+    return entries.map((entry) =>
+      fragmentPassage(fragments.get(Math.floor(entry / perFragment))!, entry % perFragment),
+    );
+  }
+
+  /** A document's parsed text from the fragments of its passages; null when the bundle does not hold it. */
+  async documentText(path: string): Promise<BundleSource | null> {
+    const document = (await this.documents()).find((d) => d.path === path);
+    if (document?.firstEntry === undefined) return null;
+    const { perFragment } = this.manifest.fragments;
+    const first = Math.floor(document.firstEntry / perFragment);
+    const last = Math.floor((document.firstEntry + document.passages - 1) / perFragment);
+    const pieces: FragmentPiece[] = [];
+    for (let k = first; k <= last; k++) {
+      pieces.push(...(await this.#fragment(k)).pieces.filter((piece) => piece.path === path));
+    }
+    return joinPieces(pieces) ?? null;
+  }
+
+  /**
+   * BM25 hits for `text`, best first, fetching only the chunks of its terms: the same hits as a one-file bundle.
+   * A chunk that cannot be had leaves its terms out (the rest still rank) and is reported in `errors`.
+   */
+  async lexicalQuery(text: string, limit = 10): Promise<{ hits: LexicalHit[]; errors: BundleError[] }> {
+    const { firstTerms, chunks, stats } = this.manifest.lexical;
+    const wanted = [...new Set(queryTerms(text).map((term) => chunkOf(firstTerms, term)))].filter((k) => k >= 0);
+    const loaded = new Map<number, LexicalChunk>();
+    const errors: BundleError[] = [];
+    await Promise.all(
+      wanted.map(async (k) => {
+        try {
+          loaded.set(k, await this.#json<LexicalChunk>(chunks[k]!, isLexicalChunk));
+        } catch (error) {
+          if (!(error instanceof BundleError)) throw error;
+          errors.push(error);
+        }
+      }),
+    );
+    const postings = (term: string) => {
+      const chunk = loaded.get(chunkOf(firstTerms, term));
+      return chunk && termPostings(chunk, term);
+    };
+    return { hits: scoreTerms(text, stats, postings, limit), errors };
+  }
+}
+
+function isLexicalChunk(value: unknown): boolean {
+  const terms = (value as Partial<LexicalChunk> | null)?.terms;
+  return typeof terms === 'object' && terms !== null && Object.values(terms).every(Array.isArray);
+}

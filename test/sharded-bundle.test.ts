@@ -1,0 +1,176 @@
+// Bundle format 2, a folder of content-addressed shards read lazily: on Cranfield it answers keyword queries exactly
+// as the one-file bundle (version 1) does while fetching only the manifest, its terms' chunks and its results'
+// fragments; passages, documents and the corpus index come back as written, the text stored once; unchanged input
+// writes the same file names; a damaged or missing shard is a coded error for the work that needed it only.
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BundleError } from '../src/core/bundle';
+import type { IndexKey } from '../src/core/corpus-index';
+import { serializeIndex } from '../src/core/index-format';
+import { libraryBundle, readLibraryBundle, type LibraryContent } from '../src/core/library-bundle';
+import { cutFragments, fragmentPassage, joinPieces } from '../src/core/passage-fragments';
+import { MANIFEST_FILE, ShardedBundle, shardedBundle, type ShardedBundleFiles } from '../src/core/sharded-bundle';
+import { cranfieldQueries, cranfieldStored } from '../src/ingest/cranfield';
+import { splitPassages } from '../src/ingest/passages';
+import { DEMO_CRANFIELD } from './paths';
+
+const stored = cranfieldStored(readFileSync(`${DEMO_CRANFIELD}/cran.all.1400`, 'utf8'));
+const queries = cranfieldQueries(readFileSync(`${DEMO_CRANFIELD}/cran.qry`, 'utf8')).map((q) => q.text);
+/** Stand-in corpus keys: the format stores whatever keys it is given. */
+const keysOf = (n: number): IndexKey[] =>
+  Array.from({ length: n }, (_, i) => ({ tokens: [1 + (i % 7), 2 + (i % 97), 3 + i], titleLength: 1 }));
+const content: LibraryContent = {
+  ...stored,
+  tokenizer: { id: 'test-tokenizer', vocabSize: 5000, eosTokenId: 0 },
+  keys: keysOf(stored.passages.length),
+};
+
+/** A static host: the folder's files by name, every request counted. */
+function host(files: ReadonlyMap<string, Uint8Array>) {
+  const requests: string[] = [];
+  const read = (file: string) => {
+    requests.push(file);
+    const bytes = files.get(file);
+    return bytes ? Promise.resolve(bytes) : Promise.reject(new Error(`HTTP 404 for ${file}`));
+  };
+  return { read, requests };
+}
+
+describe('bundle format 2 (sharded)', () => {
+  let written: ShardedBundleFiles;
+  const v1 = readLibraryBundle(libraryBundle(content));
+  beforeAll(async () => {
+    written = await shardedBundle(content, { createdAt: '2026-12-01T00:00:00.000Z' });
+  });
+
+  it('reads nothing but the manifest to open, and ranks keyword queries exactly as a one-file bundle', async () => {
+    const { read, requests } = host(written.files);
+    const bundle = await ShardedBundle.open(read);
+    expect(requests).toEqual([MANIFEST_FILE]);
+    expect(bundle.manifest).toMatchObject({ version: 2, passages: 1400, documents: 1400, encoding: 'gzip' });
+    for (const query of queries.slice(0, 60)) {
+      const { hits, errors } = await bundle.lexicalQuery(query, Infinity);
+      expect(errors).toEqual([]);
+      expect(hits).toEqual(v1.lexical.query(query, Infinity));
+    }
+  });
+
+  it('a query fetches its terms’ chunks and its results’ fragments only', async () => {
+    const { read, requests } = host(written.files);
+    const bundle = await ShardedBundle.open(read);
+    const { hits } = await bundle.lexicalQuery('boundary layer transition', 10);
+    const chunks = requests.length - 1;
+    expect(chunks).toBeGreaterThan(0);
+    expect(chunks).toBeLessThanOrEqual(3);
+    const passages = await bundle.passages(hits.map((h) => h.entry));
+    expect(passages).toEqual(hits.map((h) => v1.passages[h.entry]));
+    const { perFragment } = bundle.manifest.fragments;
+    const fragments = new Set(hits.map((h) => Math.floor(h.entry / perFragment))).size;
+    // One directory page, then one file per fragment holding a result.
+    expect(requests.length - 1 - chunks).toBe(1 + fragments);
+    expect(bundle.fetched.requests).toBe(requests.length);
+    const total = [...written.files.values()].reduce((n, b) => n + b.length, 0);
+    expect(bundle.fetched.bytes).toBeLessThan(total / 10);
+  });
+
+  it('gives back every passage, the corpus index and each document’s text as written, the text stored once', async () => {
+    const bundle = await ShardedBundle.open(host(written.files).read);
+    const all = await bundle.passages(stored.passages.map((_, i) => i));
+    expect(all).toEqual(v1.passages);
+    expect(new Uint8Array(serializeIndex(await bundle.corpusIndex()))).toEqual(
+      new Uint8Array(serializeIndex(v1.index)),
+    );
+    for (const source of stored.sources.slice(0, 50)) expect(await bundle.documentText(source.path)).toEqual(source);
+    expect(await bundle.documentText('no/such/document')).toBeNull();
+    const documents = await bundle.documents();
+    expect(documents[5]).toMatchObject({ ...stored.documents[5], firstEntry: 5 });
+    // Text once: the stored folder is smaller than the input text itself (gzip), where version 1 holds it twice.
+    const text = stored.sources.reduce((n, s) => n + new TextEncoder().encode(s.text).length, 0);
+    const folder = [...written.files.values()].reduce((n, b) => n + b.length, 0);
+    expect(folder).toBeLessThan(text);
+  });
+
+  it('writes the same file names for the same input, and only a changed document’s shards anew', async () => {
+    const again = await shardedBundle(content, { createdAt: '2026-12-02T00:00:00.000Z' });
+    const names = (files: ReadonlyMap<string, Uint8Array>) => [...files.keys()].filter((f) => f !== MANIFEST_FILE);
+    expect(names(again.files)).toEqual(names(written.files));
+    // The last document changed: its fragment, its page, the corpus index, the documents and some lexical chunks.
+    const last = stored.passages.length - 1;
+    const changed = await shardedBundle({
+      ...content,
+      passages: content.passages.map((p, i) => (i === last ? { ...p, text: `${p.text} revised` } : p)),
+      sources: stored.sources.map((s, i) => (i === last ? { ...s, text: `${s.text} revised` } : s)),
+    });
+    const before = new Set(names(written.files));
+    const fresh = names(changed.files).filter((f) => !before.has(f));
+    expect(fresh.length).toBeGreaterThan(0);
+    expect(fresh.length).toBeLessThan(names(written.files).length / 4);
+  });
+
+  it('a damaged or missing shard is a coded error for what needed it; keyword search of the rest goes on', async () => {
+    const files = new Map(written.files);
+    const bundle0 = await ShardedBundle.open(host(files).read);
+    const { firstTerms, chunks } = bundle0.manifest.lexical;
+    const query = 'supersonic flutter';
+    const [a, b] = ['supersonic', 'flutter'].map((term) => firstTerms.findLastIndex((t) => t <= term));
+    expect(a).not.toBe(b);
+    const damaged = files.get(chunks[a!]!.file)!.slice();
+    damaged[damaged.length - 5]! ^= 0xff;
+    files.set(chunks[a!]!.file, damaged);
+    const bundle = await ShardedBundle.open(host(files).read);
+    const { hits, errors } = await bundle.lexicalQuery(query, 10);
+    expect(errors.map((e) => e.code)).toEqual(['BUNDLE_SHARD_CORRUPT']);
+    expect(hits).toEqual(v1.lexical.query('flutter', 10));
+
+    files.delete(bundle.manifest.fragments.pages[0]!.file);
+    await expect(bundle.passages([0])).rejects.toMatchObject({ code: 'BUNDLE_SHARD_MISSING' });
+    await expect(bundle.passages([0])).rejects.toBeInstanceOf(BundleError);
+    files.set(bundle.manifest.fragments.pages[0]!.file, written.files.get(bundle.manifest.fragments.pages[0]!.file)!);
+    // A failed fetch is not kept: the shard is fetched again once it is there.
+    expect(await bundle.passages([0])).toEqual([v1.passages[0]]);
+
+    const foreign = new Map(written.files);
+    foreign.set(
+      MANIFEST_FILE,
+      new TextEncoder().encode(JSON.stringify({ format: 'self-retrieval-bundle', version: 9 })),
+    );
+    await expect(ShardedBundle.open(host(foreign).read)).rejects.toMatchObject({ code: 'BUNDLE_VERSION_UNSUPPORTED' });
+    await expect(ShardedBundle.open(host(new Map()).read)).rejects.toMatchObject({ code: 'BUNDLE_NOT_A_BUNDLE' });
+  });
+});
+
+describe('passage fragments', () => {
+  const text =
+    '# Wing flutter\n\nFlutter is a dynamic instability of an elastic structure in a fluid flow. '.repeat(30) +
+    '\n\n# Testing\n\nWind-tunnel models are built to similarity laws. '.repeat(40);
+  const document = {
+    title: 'Wing flutter',
+    text,
+    sections: [
+      { heading: 'Wing flutter', start: 0 },
+      { heading: 'Testing', start: text.indexOf('# Testing') },
+    ],
+    pages: [],
+  };
+  const source = { path: 'docs/flutter.md', text, sections: document.sections, pages: [] };
+  const passages = splitPassages('docs/flutter.md', document, { words: 40 });
+
+  it('keeps each passage a slice of its document, and the document whole across fragments', () => {
+    expect(passages.length).toBeGreaterThan(8);
+    const fragments = cutFragments(passages, [source], 3);
+    expect(fragments.flatMap((f, k) => f.passages.map((_, i) => fragmentPassage(fragments[k]!, i)))).toEqual(passages);
+    expect(fragments.every((f) => f.passages.every((p) => 'piece' in p))).toBe(true);
+    expect(joinPieces(fragments.flatMap((f) => f.pieces))).toEqual(source);
+    // Stored once: the pieces add up to the document's text.
+    expect(fragments.flatMap((f) => f.pieces).reduce((n, p) => n + p.text.length, 0)).toBe(text.length);
+  });
+
+  it('a passage that is not a slice of its document, or has none, carries its own text', () => {
+    const odd = passages.map((p, i) => (i === 2 ? { ...p, text: 'rewritten' } : p));
+    const orphan = { ...passages[0]!, id: 'x', documentPath: 'gone.md' };
+    const fragments = cutFragments([...odd, orphan], [source], 4);
+    const back = fragments.flatMap((f) => f.passages.map((_, i) => fragmentPassage(f, i)));
+    expect(back).toEqual([...odd, orphan]);
+    expect(joinPieces(fragments.flatMap((f) => f.pieces).filter((p) => p.path === source.path))).toEqual(source);
+  });
+});
