@@ -1,10 +1,12 @@
 // `self-retrieval`: the command line over the same core as the app — index a folder or Cranfield into a bundle,
 // search it, answer from it, evaluate it, benchmark. JSON output schemas: README "Command line" and
 // docs/schemas/. User errors print one line and exit non-zero (cli-error.ts); progress goes to stderr on a TTY.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { BundleError, packBundle, unpackBundle } from '../core/bundle';
+import { ShardedBundle, shardedBundle } from '../core/sharded-bundle';
 import { formatBytes } from '../core/format';
 import { EvalDataError, parseQueriesTsv, parseTrecQrels, type EvalQuery } from '../core/eval-data';
 import {
@@ -43,12 +45,14 @@ import { evalVariants } from './eval-variants';
 import { folderLibrary, FolderError, type FolderLibrary, type FolderReport } from './folder-library';
 import { DEFAULT_MODEL, loadModel, loadModelKeyer, locateModel, type ModelLocation } from './node-model';
 import { Progress } from './progress';
+import { writeAtomic, writeBundleFolder } from './write-files';
 
 const USAGE = `Usage: self-retrieval <command> [options]
 
   index <folder> --out <bundle> [--model <id|dir>] [--words <n>] [--follow-symlinks-outside]
   index <folder> --list [--json]          what would be published, without writing a bundle
   index --cranfield <dir> --out <bundle> [--model <id|dir>]
+  index … --sharded --out <folder> [--prune]    a folder of shards the widget fetches lazily
   search <bundle> "<query>" [--model <id|dir>] [--mode self|hybrid|lexical] [--k 10] [--json]
   answer <bundle> "<query>" [--model <id|dir>] [--mode …] [--sources 3] [--force] [--json]
   eval <bundle> --queries <tsv> --qrels <trec-qrels> [--mode …] [--model …] [--json]
@@ -99,32 +103,19 @@ function searchOptions(flags: Flags): Partial<SearchOptions> {
   return Object.fromEntries(entries.filter(([, v]) => v !== undefined));
 }
 
-function readLibrary(path: string): LoadedLibrary {
-  if (!existsSync(path) || !statSync(path).isFile())
-    throw new CliError('BUNDLE_NOT_FOUND', `${path}: no such bundle file`);
+/** A bundle file (format 1) or a sharded bundle folder (format 2), whole. */
+async function readLibrary(path: string): Promise<LoadedLibrary> {
+  if (!existsSync(path)) throw new CliError('BUNDLE_NOT_FOUND', `${path}: no such bundle file or folder`);
   try {
+    if (statSync(path).isDirectory()) {
+      const bundle = await ShardedBundle.open(async (file) => new Uint8Array(await readFile(join(path, file))));
+      return await bundle.loadAll();
+    }
     return readLibraryBundle(unpackBundle(new Uint8Array(readFileSync(path))));
   } catch (error) {
     if (error instanceof BundleError)
       throw new CliError('BAD_BUNDLE', `${path} is not a usable bundle: ${error.message}`);
     throw error;
-  }
-}
-
-/** Writes a file whole or not at all (a crash never leaves half a bundle). */
-function writeAtomic(path: string, bytes: Uint8Array): void {
-  const partial = `${path}.partial-${process.pid}`;
-  try {
-    mkdirSync(dirname(resolve(path)), { recursive: true });
-    writeFileSync(partial, bytes);
-    renameSync(partial, path);
-  } catch (error) {
-    try {
-      rmSync(partial, { force: true });
-    } catch {
-      // Nothing was written there.
-    }
-    throw new CliError('CANNOT_WRITE', `cannot write ${path}: ${(error as Error).message}`);
   }
 }
 
@@ -235,6 +226,8 @@ async function indexCommand(argv: string[]): Promise<void> {
       list: 'boolean',
       'dry-run': 'boolean',
       'follow-symlinks-outside': 'boolean',
+      sharded: 'boolean',
+      prune: 'boolean',
     },
     positionals: ['folder'],
     minPositionals: 0,
@@ -278,17 +271,32 @@ async function indexCommand(argv: string[]): Promise<void> {
     folderReport = built.report;
     summary = { ...built.report };
   }
-  const bytes = packBundle(libraryBundle(content, new Date().toISOString()));
-  writeAtomic(out!, bytes);
-  const report = { out, model: location.id, bytes: bytes.length, ...summary };
+  let report: Record<string, unknown>;
+  let wrote: string;
+  if (flags['sharded']) {
+    const { files } = await shardedBundle(content);
+    const folder = writeBundleFolder(out!, files, { prune: Boolean(flags['prune']) });
+    report = { out, model: location.id, format: 'sharded', ...folder, unreferenced: folder.unreferenced.length };
+    wrote =
+      `wrote ${out}: ${content.passages.length} passages, ${(folder.bytes / 1e6).toFixed(2)} MB in ${folder.files} ` +
+      `files (${folder.files - 1 - folder.written} reused), model ${location.id}`;
+    if (folder.unreferenced.length > 0) {
+      wrote += flags['prune']
+        ? `; removed ${folder.unreferenced.length} shards of earlier builds`
+        : `; ${folder.unreferenced.length} shards of earlier builds are no longer used (--prune removes them)`;
+    }
+  } else {
+    const bytes = packBundle(libraryBundle(content, new Date().toISOString()));
+    writeAtomic(out!, bytes);
+    report = { out, model: location.id, bytes: bytes.length };
+    wrote = `wrote ${out}: ${content.passages.length} passages, ${(bytes.length / 1e6).toFixed(2)} MB (model ${location.id})`;
+  }
   if (flags['json']) {
-    console.log(JSON.stringify(report));
+    console.log(JSON.stringify({ ...report, ...summary }));
     return;
   }
   if (folderReport) printFolderNotes(folderReport);
-  console.error(
-    `wrote ${out}: ${content.passages.length} passages, ${(bytes.length / 1e6).toFixed(2)} MB (model ${location.id})`,
-  );
+  console.error(wrote);
 }
 
 /** `index <folder> --list --json`: the documents the bundle would record and the report, with no bundle. */
@@ -312,7 +320,7 @@ function queryArg(query: string | undefined): string {
 async function searchCommand(argv: string[]): Promise<void> {
   const { positionals, flags } = parseArgs(argv, { flags: SEARCH_FLAGS, positionals: ['bundle', 'query'] });
   const query = queryArg(positionals[1]);
-  const library = readLibrary(positionals[0]!);
+  const library = await readLibrary(positionals[0]!);
   const options = searchOptions(flags);
   const { retriever, modelId } = await retrieverFor(library, flags, options.mode);
   const result = await retriever.search(query, options);
@@ -326,7 +334,7 @@ async function answerCommand(argv: string[]): Promise<void> {
     positionals: ['bundle', 'query'],
   });
   const query = queryArg(positionals[1]);
-  const library = readLibrary(positionals[0]!);
+  const library = await readLibrary(positionals[0]!);
   const options = searchOptions(flags);
   if (options.mode === 'lexical') throw new UsageError('answer needs a model: --mode self or hybrid');
   const { retriever, modelId } = await retrieverFor(library, flags, options.mode);
@@ -421,7 +429,7 @@ async function evalCommand(argv: string[]): Promise<void> {
     ({ queries, qrels } = cranfieldEvalData(cranfield, split as CranfieldSplit, read));
   } else {
     if (positionals.length === 0) throw new UsageError('eval needs a <bundle> or --cranfield <dir>');
-    library = readLibrary(positionals[0]!);
+    library = await readLibrary(positionals[0]!);
     queries = parseQueriesTsv(readEvalFile(str(flags, 'queries'), 'queries'));
     qrels = parseTrecQrels(readEvalFile(str(flags, 'qrels'), 'qrels'));
   }

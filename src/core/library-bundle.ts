@@ -44,8 +44,13 @@ export interface LibraryContent {
   readonly sources?: readonly BundleSource[];
 }
 
+/** What a loaded library keeps of its bundle's manifest (either format). */
+export type LibraryManifest = Pick<BundleManifest, 'format' | 'tokenizer' | 'passages' | 'documents' | 'createdAt'> & {
+  readonly version: number;
+};
+
 export interface LoadedLibrary {
-  readonly manifest: BundleManifest;
+  readonly manifest: LibraryManifest;
   readonly documents: readonly BundleDocument[];
   readonly passages: readonly Passage[];
   /** Entry i is passages[i]. */

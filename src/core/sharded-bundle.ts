@@ -19,8 +19,8 @@ import {
   type LexicalChunk,
   type LexicalStats,
 } from './lexical-chunks';
-import type { LexicalHit } from './lexical-index';
-import type { BundleDocument, BundleSource, LibraryContent } from './library-bundle';
+import { LexicalIndex, type LexicalHit } from './lexical-index';
+import type { BundleDocument, BundleSource, LibraryContent, LoadedLibrary } from './library-bundle';
 import type { Passage } from './passage';
 import {
   cutFragments,
@@ -259,6 +259,28 @@ export class ShardedBundle {
     }
     if (!valid(value)) throw new BundleError('BUNDLE_SHARD_CORRUPT', `shard ${ref.file} is malformed`);
     return value as T;
+  }
+
+  /** The whole library at once (the CLI's search and eval of a folder): every shard fetched and checked. */
+  async loadAll(): Promise<LoadedLibrary> {
+    const entries = Array.from({ length: this.manifest.passages }, (_, i) => i);
+    const [index, documents, passages] = await Promise.all([
+      this.corpusIndex(),
+      this.documents(),
+      this.passages(entries),
+    ]);
+    const lexical = LexicalIndex.empty();
+    lexical.add(passages.map((p, entry) => ({ entry, title: p.title, text: p.text })));
+    const pieces = new Map<string, FragmentPiece[]>();
+    for (let k = 0; k * this.manifest.fragments.perFragment < passages.length; k++) {
+      for (const piece of (await this.#fragment(k)).pieces) {
+        const list = pieces.get(piece.path);
+        if (list) list.push(piece);
+        else pieces.set(piece.path, [piece]);
+      }
+    }
+    const sources = [...pieces.values()].map(joinPieces).filter((s): s is BundleSource => s !== undefined);
+    return { manifest: this.manifest, documents, passages, index, lexical, sources };
   }
 
   /** The corpus index, for the model's decode. */
