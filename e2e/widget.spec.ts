@@ -4,7 +4,16 @@
 // keyboard-only and mouse flows, an axe scan, untrusted text staying inert under the CSP with nothing outside the
 // shadow root changed, lazy loading and the shell's size, and coded errors for a bad index.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  existsSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -37,6 +46,9 @@ const XSS_TEXT = [
 
 let site: WidgetSite;
 let workDir: string;
+/** Where the sharded Cranfield bundle is served. */
+const SHARDED_PATH = '/search/cranfield/';
+const shardedDir = () => join(workDir, 'cranfield-sharded');
 
 /** Records `first`…`last` of the demo collection: title and abstract. */
 function cranfieldRecords(first: number, last: number): { title: string; text: string }[] {
@@ -97,6 +109,12 @@ test.beforeAll(async () => {
     ],
     { cwd: ROOT, stdio: 'pipe' },
   );
+  // The whole demo collection as a sharded bundle folder (format 2), which the widget reads lazily.
+  execFileSync(
+    process.execPath,
+    [join(ROOT, 'bin/self-retrieval.mjs'), 'index', '--cranfield', DEMO_CRANFIELD, '--sharded', '--out', shardedDir()],
+    { cwd: ROOT, stdio: 'pipe' },
+  );
   const damaged = Buffer.from(readFileSync(bundle));
   for (let i = damaged.length - 200; i < damaged.length - 100; i++) damaged[i] = damaged[i]! ^ 0xff;
   writeFileSync(join(workDir, 'damaged.srbundle'), damaged);
@@ -104,12 +122,17 @@ test.beforeAll(async () => {
     dist: join(ROOT, 'dist'),
     files: { '/site.srbundle': bundle, '/damaged.srbundle': join(workDir, 'damaged.srbundle') },
     // The widget's files are also copied under another folder, as a site owner may put them anywhere.
-    folders: { [MODEL_PATH]: `${MODEL_ROOT}cranfield-tiny`, [COPIED_TO]: join(ROOT, 'dist') },
+    folders: {
+      [MODEL_PATH]: `${MODEL_ROOT}cranfield-tiny`,
+      [COPIED_TO]: join(ROOT, 'dist'),
+      [SHARDED_PATH]: shardedDir(),
+    },
     pages: {
       '/': widgetPage({ index: '/site.srbundle', model: MODEL_PATH, placeholder: 'Search the docs' }),
       '/lexical.html': widgetPage({ index: '/site.srbundle' }),
       '/missing.html': widgetPage({ index: '/missing.srbundle', model: MODEL_PATH }),
       '/damaged.html': widgetPage({ index: '/damaged.srbundle' }),
+      '/sharded.html': widgetPage({ index: SHARDED_PATH }),
       '/docs/guide/page.html': widgetPage(
         { index: '../../site.srbundle', model: `../..${MODEL_PATH}` },
         { script: `${COPIED_TO}widget.js` },
@@ -447,6 +470,38 @@ test('without a model attribute: keyword search, said so; a new index attribute 
   await expect(dialog(page)).toHaveAttribute('data-engine', 'ready');
   await expect(dialog(page)).toHaveAttribute('data-results', 'final');
   await expect(options(page).first()).toContainText(/slipstream/i);
+});
+
+test('a sharded bundle: opening reads its manifest, a query its terms’ chunks and its results’ fragments', async ({
+  page,
+}, testInfo) => {
+  const manifest = JSON.parse(readFileSync(join(shardedDir(), 'manifest.json'), 'utf8')) as {
+    index: { file: string };
+    documentList: { file: string };
+    fragments: { pages: { file: string }[] };
+  };
+  const sizes = new Map(readdirSync(shardedDir()).map((name) => [name, statSync(join(shardedDir(), name)).size]));
+  const total = [...sizes.values()].reduce((a, b) => a + b, 0);
+  const fetched = () =>
+    site.requests.filter((r) => r.path.startsWith(SHARDED_PATH)).map((r) => r.path.slice(SHARDED_PATH.length));
+  await visit(page, '/sharded.html');
+  await trigger(page).click();
+  await expect(dialog(page)).toHaveAttribute('data-engine', 'ready');
+  expect(fetched()).toEqual(['manifest.json']);
+  await input(page).fill(QUERY);
+  await expect(dialog(page)).toHaveAttribute('data-results', 'final');
+  await expect(options(page)).toHaveCount(10);
+  await expect(options(page).first()).toContainText(/slipstream/i);
+  const files = fetched();
+  const bytes = files.reduce((n, f) => n + (sizes.get(f) ?? 0), 0);
+  note(testInfo, 'sharded', `first query: ${files.length} requests, ${bytes} of ${total} bytes`);
+  // Never the corpus index (no model here) nor the documents' list; one directory page; at most ten fragments.
+  expect(files).not.toContain(manifest.index.file);
+  expect(files).not.toContain(manifest.documentList.file);
+  expect(files.filter((f) => manifest.fragments.pages.some((p) => p.file === f))).toHaveLength(1);
+  expect(new Set(files).size).toBe(files.length);
+  expect(files.length).toBeLessThanOrEqual(1 + 4 + 1 + 10);
+  expect(bytes).toBeLessThan(total / 5);
 });
 
 test('a bad index: a coded error in the dialog, and the trigger still works', async ({ page }, testInfo) => {

@@ -10,8 +10,9 @@ import * as Comlink from 'comlink';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { packBundle } from '../src/core/bundle';
 import { CorpusIndex } from '../src/core/corpus-index';
-import { libraryBundle } from '../src/core/library-bundle';
+import { libraryBundle, readLibraryBundle } from '../src/core/library-bundle';
 import { parseModelCard, type ModelCard } from '../src/core/model-card';
+import { parseShardedManifest, shardedBundle, type ShardedManifest } from '../src/core/sharded-bundle';
 import type { PassageKeyer } from '../src/core/passage-keyer';
 import { loadKeyer } from '../src/engines/transformers/keyer';
 import { configureOffline } from '../src/engines/transformers/runtime';
@@ -51,6 +52,10 @@ afterEach(() => {
   vi.restoreAllMocks();
   cleanups.splice(0).forEach((c) => c());
 });
+
+function shardedManifest(files: ReadonlyMap<string, Uint8Array>): ShardedManifest {
+  return parseShardedManifest(JSON.parse(new TextDecoder().decode(files.get('manifest.json'))));
+}
 
 /** Both ends of a channel: `serve` gets one, the caller's Comlink proxy the other. */
 function connect<T>(serve: (endpoint: MessagePort) => { close(): void } | void): Comlink.Remote<T> {
@@ -200,6 +205,58 @@ function countReads(): () => number {
 }
 
 describe('the widget service over a MessageChannel', () => {
+  it('reads a sharded bundle lazily: the manifest to open, a query’s chunks and fragments, the index for the model', async () => {
+    const { files } = await shardedBundle(cranfieldLibrary(source, keyer));
+    const requests: string[] = [];
+    const widget = connect<WidgetWorkerApi>((endpoint) =>
+      serveWidget(endpoint, {
+        chooseDevice: () => Promise.resolve(CPU),
+        acquireModel: () =>
+          Promise.resolve({ modelId: DEMO_MODEL_ID, name: card.name, card, dtype: 'fp32', fromCache: true }),
+        fetch: (url) => {
+          const name = url.slice('https://example.org/search/'.length);
+          requests.push(name);
+          const bytes = files.get(name);
+          return Promise.resolve(bytes ? new Response(new Blob([bytes.slice()])) : new Response(null, { status: 404 }));
+        },
+      }),
+    );
+    const summary = await widget.open(
+      { indexUrl: 'https://example.org/search/' },
+      Comlink.proxy(() => undefined),
+    );
+    expect(summary).toEqual({ passages: 1400, documents: 1400 });
+    expect(requests).toEqual(['manifest.json']);
+
+    const keyword = await widget.search({ id: 'k1', query: 'wing propeller slipstream lift', mode: 'lexical' });
+    expect(keyword.hits).toHaveLength(10);
+    const all = readLibraryBundle(libraryBundle(cranfieldLibrary(source, keyer)));
+    expect(keyword.hits.map((h) => h.passage)).toEqual(
+      all.lexical.query('wing propeller slipstream lift', 10).map((h) => all.passages[h.entry]),
+    );
+    const total = [...files.values()].reduce((n, b) => n + b.length, 0);
+    const fetched = () => requests.reduce((n, name) => n + (files.get(name)?.length ?? 0), 0);
+    expect(fetched()).toBeLessThan(total / 5);
+    expect(requests).not.toContain(shardedManifest(files).index.file);
+
+    // The model needs the corpus index, fetched once when it loads; then self mode decodes over it.
+    let ready!: () => void;
+    const isReady = new Promise<void>((resolve) => (ready = resolve));
+    await widget.open(
+      { indexUrl: 'https://example.org/search/manifest.json', model: { kind: 'registry', id: DEMO_MODEL_ID } },
+      Comlink.proxy((state: WidgetModelState) => (state.phase === 'ready' || state.phase === 'failed') && ready()),
+    );
+    await isReady;
+    expect(requests.filter((name) => name === shardedManifest(files).index.file)).toHaveLength(1);
+    const searched = await widget.search({ id: 'k2', query: QUERY, mode: 'self' });
+    expect(searched).toMatchObject({ mode: 'self' });
+    expect(searched.fallback).toBeUndefined();
+    expect(searched.hits.length).toBeGreaterThan(0);
+    const document = await widget.document(searched.hits[0]!.passage.documentPath);
+    expect(document?.text).toContain(searched.hits[0]!.passage.text);
+    expect(fetched()).toBeLessThan(total / 2);
+  });
+
   it('opens a site bundle, answers with BM25 at once, and keys the bundle once for a model of another tokenizer', async () => {
     const content = cranfieldLibrary(source, keyer);
     // Indexed for another model: the widget's model must key the passages itself, once.

@@ -6,6 +6,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   chunkOf,
+  decodeChunk,
+  encodeChunk,
   queryTerms,
   scoreTerms,
   splitLexicalIndex,
@@ -45,8 +47,18 @@ describe('the lexical index split by term', () => {
     expect(split.chunks.length).toBeGreaterThan(20);
     expect([...split.firstTerms].sort()).toEqual(split.firstTerms);
     split.chunks.forEach((chunk, i) => {
-      for (const term of Object.keys(chunk.terms)) expect(chunkOf(split.firstTerms, term)).toBe(i);
+      for (const term of chunk.terms.keys()) expect(chunkOf(split.firstTerms, term)).toBe(i);
     });
+  });
+
+  it('encodes each chunk as bytes that decode to it, and refuses bytes that are not a chunk', () => {
+    for (const chunk of split.chunks) expect(decodeChunk(encodeChunk(chunk))).toEqual(chunk);
+    const bytes = encodeChunk(split.chunks[0]!);
+    expect(() => decodeChunk(bytes.subarray(0, bytes.length - 1))).toThrow(RangeError);
+    expect(() => decodeChunk(Uint8Array.of(...bytes, 0))).toThrow(RangeError);
+    expect(() => decodeChunk(new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]))).toThrow(
+      RangeError,
+    );
   });
 
   it('ranks every Cranfield query exactly as the whole index, reading only its terms’ chunks', () => {

@@ -102,7 +102,7 @@ describe('SelfRetriever', () => {
   it('a dominant prior makes the hybrid decode find BM25’s best passage; λ = 0 ignores the prior', async () => {
     const { retriever, lm } = setup(80);
     const query = 'boundary layer plate drag';
-    const best = retriever.corpus.lexical.query(query, 1)[0]!.entry;
+    const best = (await retriever.corpus.lexical.query(query, 1))[0]!.entry;
     const hybrid = await retriever.search(query, { mode: 'hybrid', lambda: 50, priorTemperature: 0.05, k: 3 });
     expect(hybrid.results[0]!.entry).toBe(best);
     const self = await retriever.search(query, { mode: 'self', k: 3 });

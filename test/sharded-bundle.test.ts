@@ -70,7 +70,7 @@ describe('bundle format 2 (sharded)', () => {
     expect(requests.length - 1 - chunks).toBe(1 + fragments);
     expect(bundle.fetched.requests).toBe(requests.length);
     const total = [...written.files.values()].reduce((n, b) => n + b.length, 0);
-    expect(bundle.fetched.bytes).toBeLessThan(total / 10);
+    expect(bundle.fetched.bytes).toBeLessThan(total / 5);
   });
 
   it('gives back every passage, the corpus index and each document’s text as written, the text stored once', async () => {

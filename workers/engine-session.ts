@@ -44,7 +44,8 @@ export interface EngineModel {
 /** What a corpus gives one search. */
 export interface SearchTarget {
   readonly retriever: SelfRetriever<unknown>;
-  readonly passage: (entry: number) => Passage;
+  /** In memory, or fetched when asked (a sharded bundle). */
+  readonly passage: (entry: number) => Passage | Promise<Passage>;
   /** The corpus is keyed for the loaded model: the model's modes are offered. */
   readonly keyed: boolean;
 }
@@ -54,8 +55,9 @@ export type DocumentText = BundleSource;
 
 /** A corpus the session searches: a bundle or the live library, the same to the session. */
 export interface CorpusSource {
-  /** A model was loaded (or dropped: undefined). A source keys its passages for it here or on its next search. */
-  useModel(model: EngineModel | undefined): void;
+  /** A model was loaded (or dropped: undefined). A source keys its passages for it here (the load waits for it)
+   * or on its next search. */
+  useModel(model: EngineModel | undefined): void | Promise<void>;
   /** The retriever for one search. `idle`: no search runs, so the source may change its indexes in place. */
   target(idle: boolean): Promise<SearchTarget>;
   /** A document's parsed text, for "open in document"; null when the source does not have it. */
@@ -202,8 +204,8 @@ export class EngineSession {
     if (!source) {
       const open = this.#opening.get(name);
       if (!open) return Promise.reject(new EngineError('UNKNOWN_LIBRARY', `no library "${name}" in this session`));
-      source = open().then((opened) => {
-        opened.useModel(this.#model);
+      source = open().then(async (opened) => {
+        await opened.useModel(this.#model);
         return opened;
       });
       // A failed open is tried again by the next caller.
@@ -289,7 +291,15 @@ export class EngineSession {
       model: { lm, card, profile: promptProfile(card, lm.tokenizer) },
     };
     this.#model = model;
-    for (const source of this.#sources.values()) (await source.catch(() => undefined))?.useModel(model);
+    try {
+      for (const source of this.#sources.values()) await (await source.catch(() => undefined))?.useModel(model);
+    } catch (error) {
+      // A source that cannot be keyed (a sharded bundle's corpus index missing) fails the load: nothing half-loaded.
+      this.#model = undefined;
+      for (const source of this.#sources.values()) await (await source.catch(() => undefined))?.useModel(undefined);
+      await lm.dispose();
+      throw error;
+    }
     return {
       modelId,
       card,
@@ -307,7 +317,7 @@ export class EngineSession {
   async #unload(): Promise<void> {
     const previous = this.#model;
     this.#model = undefined;
-    for (const source of this.#sources.values()) (await source.catch(() => undefined))?.useModel(undefined);
+    for (const source of this.#sources.values()) await (await source.catch(() => undefined))?.useModel(undefined);
     await previous?.lm.dispose();
   }
 
@@ -376,7 +386,7 @@ export class EngineSession {
       if (!fallback || request.settings?.mode === 'lexical') return this.#modelSearch(request, target, onProgress);
       // First results without waiting: BM25 over the same passages, labelled as such.
       const result = await retriever.search(request.query, { ...request.settings, mode: 'lexical' });
-      const response = this.#response(result, request.library, passage, { fallback });
+      const response = await this.#response(result, request.library, passage, { fallback });
       onProgress?.({ type: 'ranked', response });
       if (fallback !== 'model-loading' || !request.waitForModel) return response;
       // Then the model's ranking, once it has loaded (or, if it failed, keyword matches labelled as such).
@@ -415,17 +425,18 @@ export class EngineSession {
     });
   }
 
-  #response<L extends string>(
+  async #response<L extends string>(
     result: SearchResult,
     library: L,
-    passage: (entry: number) => Passage,
+    passage: SearchTarget['passage'],
     extra: { readonly fallback?: SearchFallback; readonly answer?: SearchAnswer } = {},
-  ): SearchResponse<L> {
+  ): Promise<SearchResponse<L>> {
+    const hits = await Promise.all(result.results.map(async (p) => rankedHit(p, await passage(p.entry))));
     return {
       query: result.query,
       mode: result.mode,
       library,
-      hits: result.results.map((p) => rankedHit(p, passage(p.entry))),
+      hits,
       stats: result.stats,
       engine: this.stats(),
       ...extra,
@@ -440,16 +451,25 @@ export class EngineSession {
   ): Promise<SearchResponse<L>> {
     const { id, query, library, settings, answer } = request;
     return this.cancellable(id, async (signal) => {
+      // Candidates go out in the order the decode finds them, each once its passage is at hand, before the ranking.
+      let candidates = Promise.resolve();
       const result = await retriever.search(query, {
         ...settings,
         signal,
         onEvent: (event) => {
-          if (onProgress && event.type === 'candidate') {
-            onProgress({ type: 'candidate', candidate: { passage: passage(event.entry), path: event.path } });
-          }
+          if (!onProgress || event.type !== 'candidate') return;
+          const found = Promise.resolve(passage(event.entry));
+          found.catch(() => undefined); // handled below, in order
+          candidates = candidates
+            .then(
+              // A candidate whose passage cannot be had is not streamed: the ranking says what went wrong.
+              () => found.then((p) => onProgress({ type: 'candidate', candidate: { passage: p, path: event.path } })),
+            )
+            .catch(() => undefined);
         },
       });
-      const ranked = this.#response(result, library, passage);
+      await candidates;
+      const ranked = await this.#response(result, library, passage);
       if (!answer || result.mode === 'lexical' || result.results.length === 0) {
         onProgress?.({ type: 'ranked', response: ranked });
         return ranked;
@@ -467,7 +487,9 @@ export class EngineSession {
         ? {
             available: true,
             text: outcome.answer.text,
-            citations: outcome.answer.citations.map((c) => ({ marker: c.marker, passageId: passage(c.entry).id })),
+            citations: await Promise.all(
+              outcome.answer.citations.map(async (c) => ({ marker: c.marker, passageId: (await passage(c.entry)).id })),
+            ),
           }
         : { available: false, reason: outcome.reason };
       return this.#response(result, library, passage, { answer: written });

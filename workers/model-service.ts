@@ -122,20 +122,13 @@ export function serveModel(endpoint: Comlink.Endpoint, options: ModelServiceOpti
     async load(request: LoadRequest): Promise<ModelStatus> {
       // The demo is opened first, so the load keys it (once, and not at all when the bundle has this model's keys).
       const library = (await demo()).library;
-      const status = await session.load(loadSpec(request));
+      const { card, ...status } = await session.load(loadSpec(request));
       return {
+        ...status,
         model: request.model,
-        modelId: status.modelId,
-        dtype: status.dtype,
-        modelName: status.card.name,
-        parameters: status.card.parameters,
-        device: status.device,
-        deviceReason: status.deviceReason,
-        cacheLocation: status.cacheLocation,
-        loadMillis: status.loadMillis,
-        warmupArgmax: status.warmupArgmax,
-        warmupMillis: status.warmupMillis,
-        answers: status.card.capabilities.answers,
+        modelName: card.name,
+        parameters: card.parameters,
+        answers: card.capabilities.answers,
         passages: library.passages.length,
       };
     },

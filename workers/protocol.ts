@@ -1,15 +1,14 @@
 // The model worker's typed API: what the page may ask of the worker and what comes back. The page imports only
 // these types; the worker implements them (workers/model.worker.ts) and Comlink carries the calls.
-import type { Dtype } from '../src/core/model-card';
 import type { PickedFile } from '../src/engines/model-sources';
 import type { DownloadProgress, StoredModel } from '../src/engines/model-store';
 import type { RegistryModel } from '../src/engines/models';
-import type { Device } from '../src/engines/transformers/runtime';
 import type { EngineStats } from '../src/engines/transformers/transformers-lm';
 import type { DeviceRequest } from './device';
 import type {
   DocumentText,
   EngineSearchRequest,
+  LoadedStatus,
   SearchProgress as EngineSearchProgress,
   SearchResponse as EngineSearchResponse,
 } from './engine-session';
@@ -53,23 +52,11 @@ export interface ModelCatalog {
 /** How the page learns that the worker cannot go on (GPU device lost): it restarts the worker. */
 export type FatalListener = (reason: string) => void;
 
-export interface ModelStatus {
+/** A loaded model as the page sees it: what the engine session reports of the load, and the model's card facts. */
+export interface ModelStatus extends Omit<LoadedStatus, 'card'> {
   readonly model: ModelRef;
-  /** The id transformers.js loads it by, also the tokenizer id that keys libraries for it. */
-  readonly modelId: string;
-  readonly dtype: Dtype;
   readonly modelName: string;
   readonly parameters: number;
-  /** The device the model actually runs on. */
-  readonly device: Device;
-  /** Why this device: the WebGPU adapter in use, or why WebGPU is unavailable. */
-  readonly deviceReason: string;
-  /** Where the warm-up pass left its KV cache: 'gpu-buffer' on WebGPU, 'cpu' on wasm. */
-  readonly cacheLocation: string;
-  readonly loadMillis: number;
-  /** Warm-up forward pass over the retrieval prompt of an empty query: its arg-max next token. */
-  readonly warmupArgmax: number;
-  readonly warmupMillis: number;
   readonly answers: boolean;
   /** Passages of the demo library, indexed for this model once it is loaded. */
   readonly passages: number;

@@ -8,9 +8,11 @@ import { unpackBundle } from '../src/core/bundle';
 import { CodedError } from '../src/core/errors';
 import { readLibraryBundle } from '../src/core/library-bundle';
 import type { Dtype, ModelCard } from '../src/core/model-card';
-import { bundleCorpus, type BundleCorpus } from './bundle-corpus';
+import { ShardedBundle, MANIFEST_FILE } from '../src/core/sharded-bundle';
+import { bundleCorpus } from './bundle-corpus';
 import type { DeviceChoice, DeviceRequest } from './device';
-import { EngineSession } from './engine-session';
+import { EngineSession, type CorpusSource } from './engine-session';
+import { shardedCorpus } from './sharded-corpus';
 import type {
   WidgetErrorCode,
   WidgetLibrarySummary,
@@ -68,10 +70,19 @@ async function fetchBundle(url: string, get: (url: string) => Promise<Response>)
   return new Uint8Array(await response.arrayBuffer());
 }
 
+/** The folder of a sharded bundle (format 2), given as the folder (`…/search/`) or its manifest; undefined for a
+ * one-file bundle. */
+function shardedFolder(indexUrl: string): string | undefined {
+  const url = new URL(indexUrl);
+  if (url.pathname.endsWith('/')) return url.href;
+  if (url.pathname.endsWith(`/${MANIFEST_FILE}`)) return new URL('./', url).href;
+  return undefined;
+}
+
 /** Serves the widget API on `endpoint`. */
 export function serveWidget(endpoint: Comlink.Endpoint, options: WidgetServiceOptions): void {
   const session = new EngineSession({ chooseDevice: options.chooseDevice });
-  let opened: BundleCorpus | undefined;
+  let opened: CorpusSource | undefined;
   /** The search in flight: a new one cancels it (search-as-you-type only cares about the last query). */
   let current: string | undefined;
 
@@ -112,18 +123,26 @@ export function serveWidget(endpoint: Comlink.Endpoint, options: WidgetServiceOp
 
   const api: WidgetWorkerApi = {
     async open(request: WidgetOpenRequest, onModel) {
-      const bytes = await fetchBundle(request.indexUrl, options.fetch ?? ((url) => fetch(url)));
-      const corpus = bundleCorpus(readLibraryBundle(unpackBundle(bytes)));
+      const get = options.fetch ?? ((url: string) => fetch(url));
+      const folder = shardedFolder(request.indexUrl);
+      let corpus: CorpusSource;
+      let summary: WidgetLibrarySummary;
+      if (folder) {
+        // A sharded bundle: only its manifest now; chunks and fragments as queries need them.
+        const bundle = await ShardedBundle.open((file) => fetchBundle(new URL(file, folder).href, get));
+        corpus = shardedCorpus(bundle);
+        summary = { passages: bundle.manifest.passages, documents: bundle.manifest.documents };
+      } else {
+        const library = readLibraryBundle(unpackBundle(await fetchBundle(request.indexUrl, get)));
+        corpus = bundleCorpus(library);
+        summary = { passages: library.passages.length, documents: library.documents.length };
+      }
       session.addSource(LIBRARY, () => Promise.resolve(corpus));
       await session.source(LIBRARY);
       opened = corpus;
       const report = (state: WidgetModelState) => void onModel(state);
       if (request.model) loadModel(request.model, report);
       else report({ phase: 'none' });
-      const summary: WidgetLibrarySummary = {
-        passages: corpus.library.passages.length,
-        documents: corpus.library.documents.length,
-      };
       return summary;
     },
 

@@ -25,16 +25,14 @@ function rerankedLexical<S>(retriever: SelfRetriever<S>, depth = 20, weight = 0.
   const model = retriever.model!;
   const { lm, card, profile } = model;
   return async (query) => {
-    const hits = retriever.corpus.lexical.query(query, depth);
+    const hits = await retriever.corpus.lexical.query(query, depth);
     if (hits.length === 0) return { entries: [], forwardPasses: 0, generatedTokens: 0 };
     const passes = lm.forwardPasses;
+    const passages = await Promise.all(hits.map(async (h) => retriever.corpus.passage(h.entry)));
     const keys = corpusKeys(
       lm.tokenizer,
       card.templates,
-      hits.map((h) => {
-        const p = retriever.corpus.passage(h.entry);
-        return { title: p.title, text: p.text.split(' ').slice(0, words).join(' ') };
-      }),
+      passages.map((p) => ({ title: p.title, text: p.text.split(' ').slice(0, words).join(' ') })),
     );
     const first = await lm.prefill(profile.retrieval(query));
     const handle = first.handles[0]!;

@@ -102,18 +102,24 @@ export function packBundle(bundle: Bundle): Uint8Array {
   return out;
 }
 
-/** Validates a parsed manifest; throws BundleError naming what is wrong. */
-export function parseManifest(json: unknown): BundleManifest {
-  const m = json as Partial<BundleManifest> | null;
+/** Checks that a parsed manifest is one of ours, of `version`; throws BundleError otherwise. */
+export function checkBundleVersion(json: unknown, version: number): void {
+  const m = json as { format?: unknown; version?: unknown } | null;
   if (!m || typeof m !== 'object' || m.format !== BUNDLE_FORMAT) {
     throw new BundleError('BUNDLE_NOT_A_BUNDLE', 'not a Self-Retrieval index bundle');
   }
-  if (m.version !== BUNDLE_VERSION) {
+  if (m.version !== version) {
     throw new BundleError(
       'BUNDLE_VERSION_UNSUPPORTED',
-      `bundle version ${String(m.version)} is not supported (this build reads version ${BUNDLE_VERSION})`,
+      `bundle version ${String(m.version)} is not supported here (this reader reads version ${version})`,
     );
   }
+}
+
+/** Validates a parsed manifest; throws BundleError naming what is wrong. */
+export function parseManifest(json: unknown): BundleManifest {
+  checkBundleVersion(json, BUNDLE_VERSION);
+  const m = json as Partial<BundleManifest>;
   const tokenizer = m.tokenizer;
   const shards: readonly Partial<ShardEntry>[] | undefined = Array.isArray(m.shards) ? m.shards : undefined;
   const valid =

@@ -16,7 +16,7 @@ import { constrainedBeamSearch, type BeamPrior, type Candidate } from './beam-se
 import { CodedError } from './errors';
 import { fuse } from './fusion';
 import type { LanguageModel } from './language-model';
-import type { LexicalIndex } from './lexical-index';
+import type { LexicalHit } from './lexical-index';
 import type { ModelCard } from './model-card';
 import type { PrefixIndex } from './prefix-index';
 import type { PromptPassage, PromptProfile } from './prompt-profile';
@@ -25,12 +25,18 @@ import { yieldToEventLoop } from './yield';
 export type RetrievalMode = 'self' | 'hybrid' | 'lexical';
 export const RETRIEVAL_MODES: readonly RetrievalMode[] = ['self', 'hybrid', 'lexical'];
 
-/** What the retriever searches: the corpus index, the lexical index over the same entries, and the passages. */
+/** BM25 over the corpus's entries: a `LexicalIndex` in memory, or one read lazily (a sharded bundle's chunks). */
+export interface LexicalSearch {
+  query(text: string, limit: number): readonly LexicalHit[] | Promise<readonly LexicalHit[]>;
+}
+
+/** What the retriever searches: the corpus index, the lexical index over the same entries, and the passages —
+ * in memory, or fetched when asked (a sharded bundle): the retriever awaits both. */
 export interface SearchCorpus<S> {
   readonly index: PrefixIndex<S>;
-  readonly lexical: LexicalIndex;
+  readonly lexical: LexicalSearch;
   /** The passage behind an index entry. */
-  passage(entry: number): PromptPassage;
+  passage(entry: number): PromptPassage | Promise<PromptPassage>;
 }
 
 /** A loaded model with its card and prompt profile. */
@@ -191,7 +197,7 @@ export class SelfRetriever<S> {
     if (!text) throw new RetrievalError('EMPTY_QUERY', 'the query is empty');
     o.signal?.throwIfAborted();
     const started = performance.now();
-    const bm25 = new Map(this.corpus.lexical.query(text, Infinity).map((h) => [h.entry, h.score]));
+    const bm25 = new Map((await this.corpus.lexical.query(text, Infinity)).map((h) => [h.entry, h.score]));
     const result =
       o.mode === 'lexical'
         ? this.lexical(text, bm25, o)
@@ -217,7 +223,9 @@ export class SelfRetriever<S> {
         reason: `No answer model is loaded: ${model.card.name} finds passages but cannot write answers.`,
       };
     }
-    const sources = ranked.slice(0, r.sources).map((p) => ({ entry: p.entry, ...this.corpus.passage(p.entry) }));
+    const sources = await Promise.all(
+      ranked.slice(0, r.sources).map(async (p) => ({ entry: p.entry, ...(await this.corpus.passage(p.entry)) })),
+    );
     const prompt = model.profile.answer(query.trim(), formatSources(sources, r.sourceWords));
     let answer: Answer | undefined;
     for await (const event of generateAnswer(model.lm, prompt, sources, {
@@ -341,7 +349,9 @@ export class SelfRetriever<S> {
     for (let start = 0; start < entries.length; start += o.assessBatch) {
       if (o.signal) await yieldToEventLoop();
       o.signal?.throwIfAborted();
-      const passages = entries.slice(start, start + o.assessBatch).map((e) => this.corpus.passage(e));
+      const passages = await Promise.all(
+        entries.slice(start, start + o.assessBatch).map(async (e) => this.corpus.passage(e)),
+      );
       const batch = model.profile.assessment(query, passages);
       const first = await model.lm.prefill(batch.prefix);
       const parent = first.handles[0]!;

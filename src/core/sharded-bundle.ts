@@ -7,11 +7,13 @@
 // - `documents`: the documents' records, with the entry of each one's first passage — for a library view.
 // The text is stored once (passages are slices of their documents' text). The one-file layout (bundle.ts,
 // version 1) stays the form of export and import.
-import { BUNDLE_FORMAT, BundleError, type BundleManifest } from './bundle';
+import { BUNDLE_FORMAT, BundleError, checkBundleVersion, type BundleManifest } from './bundle';
 import { CorpusIndex, type IndexKey } from './corpus-index';
 import { loadIndex, serializeIndex } from './index-format';
 import {
   chunkOf,
+  decodeChunk,
+  encodeChunk,
   queryTerms,
   scoreTerms,
   splitLexicalIndex,
@@ -120,7 +122,7 @@ export async function shardedBundle(
     options.chunkBytes,
   );
   const chunks: ShardRef[] = [];
-  for (const chunk of split.chunks) chunks.push(await put(json(chunk)));
+  for (const chunk of split.chunks) chunks.push(await put(encodeChunk(chunk)));
 
   const manifest: ShardedManifest = {
     format: BUNDLE_FORMAT,
@@ -141,16 +143,8 @@ export async function shardedBundle(
 
 /** Validates a parsed version-2 manifest; throws BundleError naming what is wrong. */
 export function parseShardedManifest(value: unknown): ShardedManifest {
-  const m = value as Partial<ShardedManifest> | null;
-  if (!m || typeof m !== 'object' || m.format !== BUNDLE_FORMAT) {
-    throw new BundleError('BUNDLE_NOT_A_BUNDLE', 'not a Self-Retrieval index bundle');
-  }
-  if (m.version !== SHARDED_VERSION) {
-    throw new BundleError(
-      'BUNDLE_VERSION_UNSUPPORTED',
-      `bundle version ${String(m.version)} is not a sharded bundle (version ${SHARDED_VERSION})`,
-    );
-  }
+  checkBundleVersion(value, SHARDED_VERSION);
+  const m = value as Partial<ShardedManifest>;
   const { tokenizer, fragments, lexical } = m;
   const valid =
     typeof tokenizer?.id === 'string' &&
@@ -214,6 +208,8 @@ export class ShardedBundle {
     try {
       bytes = await read(MANIFEST_FILE);
     } catch (error) {
+      // The reader's own coded errors (not found, unreachable) say it best.
+      if (typeof (error as { code?: unknown } | null)?.code === 'string') throw error;
       throw new BundleError('BUNDLE_NOT_A_BUNDLE', `no readable ${MANIFEST_FILE} (${String(error)})`);
     }
     let value: unknown;
@@ -283,6 +279,15 @@ export class ShardedBundle {
     return { manifest: this.manifest, documents, passages, index, lexical, sources };
   }
 
+  async #chunk(ref: ShardRef): Promise<LexicalChunk> {
+    const bytes = await this.#shard(ref);
+    try {
+      return decodeChunk(bytes);
+    } catch {
+      throw new BundleError('BUNDLE_SHARD_CORRUPT', `shard ${ref.file} is not a keyword chunk`);
+    }
+  }
+
   /** The corpus index, for the model's decode. */
   async corpusIndex(): Promise<CorpusIndex> {
     const bytes = await this.#shard(this.manifest.index);
@@ -350,7 +355,7 @@ export class ShardedBundle {
     await Promise.all(
       wanted.map(async (k) => {
         try {
-          loaded.set(k, await this.#json<LexicalChunk>(chunks[k]!, isLexicalChunk));
+          loaded.set(k, await this.#chunk(chunks[k]!));
         } catch (error) {
           if (!(error instanceof BundleError)) throw error;
           errors.push(error);
@@ -363,9 +368,4 @@ export class ShardedBundle {
     };
     return { hits: scoreTerms(text, stats, postings, limit), errors };
   }
-}
-
-function isLexicalChunk(value: unknown): boolean {
-  const terms = (value as Partial<LexicalChunk> | null)?.terms;
-  return typeof terms === 'object' && terms !== null && Object.values(terms).every(Array.isArray);
 }
