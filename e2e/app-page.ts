@@ -1,5 +1,6 @@
 // What the app's browser tests wait on and measure: conditions the page exposes (never sleeps), and a record of
-// the main thread's long tasks and of script-policy violations, installed before the page's own scripts run.
+// the main thread's long animation frames and of script-policy violations, installed before the page's own scripts
+// run.
 import { expect, type Page } from '@playwright/test';
 
 /** Waits until nothing is queued or being internalized, and `documents` documents are listed. */
@@ -10,9 +11,24 @@ export async function waitIdle(page: Page, documents: number): Promise<void> {
   await expect(page.getByTestId('ingest-progress')).toBeHidden({ timeout: 300_000 });
 }
 
+/** A long animation frame (> 50 ms) of the page's main thread, with the scripts that ran in it. */
 export interface LongTask {
   readonly start: number;
   readonly duration: number;
+  /** Each script's invoker and source, and how long it ran (with the style and layout it forced). */
+  readonly scripts: readonly { readonly source: string; readonly duration: number }[];
+}
+
+/** What a PerformanceLongAnimationFrameTiming entry carries (TypeScript's lib has no type for it yet). */
+interface LongAnimationFrame {
+  readonly startTime: number;
+  readonly duration: number;
+  readonly scripts: readonly {
+    readonly invoker: string;
+    readonly sourceURL: string;
+    readonly sourceFunctionName: string;
+    readonly duration: number;
+  }[];
 }
 
 type Watched = typeof globalThis & {
@@ -21,15 +37,24 @@ type Watched = typeof globalThis & {
   __xss?: unknown;
 };
 
-/** Records every long task (> 50 ms on the page's main thread) and every Content-Security-Policy violation. */
+/**
+ * Records every long animation frame (> 50 ms on the page's main thread: the Long Animation Frames API, which says
+ * which scripts ran in it) and every Content-Security-Policy violation.
+ */
 export async function watchPage(page: Page): Promise<void> {
   await page.addInitScript(() => {
     const w = globalThis as Watched;
     w.__longTasks = [];
     w.__policyViolations = [];
     new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) w.__longTasks.push({ start: e.startTime, duration: e.duration });
-    }).observe({ type: 'longtask', buffered: true });
+      for (const e of list.getEntries() as unknown as LongAnimationFrame[]) {
+        const scripts = e.scripts.map((s) => ({
+          source: `${s.invoker} ${s.sourceURL.split('/').pop() ?? ''}:${s.sourceFunctionName}`,
+          duration: Math.round(s.duration),
+        }));
+        w.__longTasks.push({ start: Math.round(e.startTime), duration: Math.round(e.duration), scripts });
+      }
+    }).observe({ type: 'long-animation-frame', buffered: true });
     document.addEventListener('securitypolicyviolation', (e) =>
       w.__policyViolations.push(`${e.violatedDirective} ${e.blockedURI}`),
     );
@@ -38,7 +63,7 @@ export async function watchPage(page: Page): Promise<void> {
 
 export const now = (page: Page): Promise<number> => page.evaluate(() => performance.now());
 
-/** The long tasks that started in [from, to] (page clock, ms). */
+/** The long animation frames that started in [from, to] (page clock, ms). */
 export function longTasksIn(page: Page, from: number, to: number): Promise<LongTask[]> {
   return page.evaluate(
     ([a, b]) => (globalThis as Watched).__longTasks.filter((t) => t.start >= a! && t.start <= b!),

@@ -9,8 +9,6 @@ import type { CorpusSource, EngineModel, SearchTarget } from './engine-session';
 
 export interface BundleCorpus extends CorpusSource {
   readonly library: LoadedLibrary;
-  /** How many times a model load keyed the passages again (0 when the bundle's keys were the model's). */
-  readonly rekeyed: number;
 }
 
 export function bundleCorpus(library: LoadedLibrary): BundleCorpus {
@@ -26,13 +24,9 @@ export function bundleCorpus(library: LoadedLibrary): BundleCorpus {
     keyed: false,
   };
   let keyed: SearchTarget | undefined;
-  let rekeyed = 0;
   const sources = new Map((library.sources ?? []).map((s) => [s.path, s]));
   return {
     library,
-    get rekeyed() {
-      return rekeyed;
-    },
     useModel(model: EngineModel | undefined) {
       keyed = undefined;
       if (!model) return;
@@ -40,7 +34,6 @@ export function bundleCorpus(library: LoadedLibrary): BundleCorpus {
       if (library.manifest.tokenizer.id !== model.modelId) {
         // Keys are made with one model's tokenizer and templates: key the passages for this one rather than refuse.
         index = CorpusIndex.build(model.keyer.keys(library.passages), { endToken: model.keyer.tokenizer.eosTokenId });
-        rekeyed += 1;
       }
       const retriever = new SelfRetriever(libraryCorpus({ ...library, index }), model.model);
       keyed = { retriever: retriever as SelfRetriever<unknown>, passage, keyed: true };

@@ -1,7 +1,7 @@
 // One engine session behind every worker that searches (the app's model worker, the widget's worker): it owns the
 // device choice, the model with its tokenizer and keyer (loaded once), the corpora it searches as uniform sources
-// (corpus-source.ts: a bundle, or the live library), the BM25 fallback while no model can answer, cancellation and
-// answering. The workers are façades that add what is theirs (the model cache, the page's lock, fetching a bundle).
+// (`CorpusSource`: bundle-corpus.ts, sharded-corpus.ts, user-library.ts), the BM25 fallback while no model can
+// answer, cancellation and answering. The workers are façades that add what is theirs (the model cache, the page's lock, fetching a bundle).
 // No DOM, no `self`: Node tests drive it through the real worker modules.
 import type { BundleSource } from '../src/core/library-bundle';
 import type { Dtype, ModelCard } from '../src/core/model-card';

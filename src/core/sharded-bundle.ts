@@ -1,10 +1,10 @@
 // Bundle format 2: a library as a folder of content-addressed shards (shard-codec.ts) that a reader fetches lazily.
 // `manifest.json` is the only file with a fixed name and the only one read up front; it names every shard:
 // - `index`: the corpus index (index-format.ts), the model's one structure — loaded when the model decodes;
-// - `lexical`: BM25 split by term (lexical-chunks.ts) — a query fetches the chunks of its terms;
+// - `lexical`: BM25 split by term into binary chunks (lexical-chunks.ts) — a query fetches the chunks of its terms;
 // - `fragments`: passage text in fragments of P entries (passage-fragments.ts), found through directory pages of
 //   `perPage` fragments — a result list fetches the fragments of its results;
-// - `documents`: the documents' records, with the entry of each one's first passage — for a library view.
+// - `documentList`: the documents' records, with the entry of each one's first passage — for a library view.
 // The text is stored once (passages are slices of their documents' text). The one-file layout (bundle.ts,
 // version 1) stays the form of export and import.
 import { BUNDLE_FORMAT, BundleError, checkBundleVersion, type BundleManifest } from './bundle';
