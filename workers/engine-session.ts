@@ -184,14 +184,6 @@ export class EngineSession {
     this.#options = options;
   }
 
-  get phase(): ModelPhase {
-    return this.#phase;
-  }
-
-  get model(): EngineModel | undefined {
-    return this.#model;
-  }
-
   /** Adds a corpus under `name`, opened on first use (a fetch, a store read) and kept. */
   addSource(name: string, open: () => Promise<CorpusSource>): void {
     this.#opening.set(name, open);

@@ -40,7 +40,15 @@ export function userLibraryCorpus(options: UserLibraryOptions): CorpusSource & {
   const pending: LibraryDelta[] = [];
   let pendingPassages = 0;
 
-  const database = () => (db ??= options.openDb(() => (db = undefined)));
+  /** The database, opened once; a failed open is tried again by the next caller. */
+  const database = () => {
+    if (!db) {
+      const opening = options.openDb(() => (db = undefined));
+      opening.catch(() => db === opening && (db = undefined));
+      db = opening;
+    }
+    return db;
+  };
 
   /** Forgets the open library and what was waiting for it: the next search reads the store. */
   function close(): void {

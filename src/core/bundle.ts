@@ -102,6 +102,21 @@ export function packBundle(bundle: Bundle): Uint8Array {
   return out;
 }
 
+/** The fields both bundle formats' manifests carry: which tokenizer made the keys, the counts, when. */
+export function hasLibraryHeader(
+  m: Partial<Pick<BundleManifest, 'tokenizer' | 'passages' | 'documents' | 'createdAt'>>,
+): boolean {
+  const { tokenizer } = m;
+  return (
+    typeof tokenizer?.id === 'string' &&
+    Number.isInteger(tokenizer.vocabSize) &&
+    Number.isInteger(tokenizer.eosTokenId) &&
+    Number.isInteger(m.passages) &&
+    Number.isInteger(m.documents) &&
+    typeof m.createdAt === 'string'
+  );
+}
+
 /** Checks that a parsed manifest is one of ours, of `version`; throws BundleError otherwise. */
 export function checkBundleVersion(json: unknown, version: number): void {
   const m = json as { format?: unknown; version?: unknown } | null;
@@ -120,15 +135,9 @@ export function checkBundleVersion(json: unknown, version: number): void {
 export function parseManifest(json: unknown): BundleManifest {
   checkBundleVersion(json, BUNDLE_VERSION);
   const m = json as Partial<BundleManifest>;
-  const tokenizer = m.tokenizer;
   const shards: readonly Partial<ShardEntry>[] | undefined = Array.isArray(m.shards) ? m.shards : undefined;
   const valid =
-    typeof tokenizer?.id === 'string' &&
-    Number.isInteger(tokenizer.vocabSize) &&
-    Number.isInteger(tokenizer.eosTokenId) &&
-    Number.isInteger(m.passages) &&
-    Number.isInteger(m.documents) &&
-    typeof m.createdAt === 'string' &&
+    hasLibraryHeader(m) &&
     shards !== undefined &&
     shards.every(
       (s) =>

@@ -7,7 +7,7 @@
 // - `documentList`: the documents' records, with the entry of each one's first passage — for a library view.
 // The text is stored once (passages are slices of their documents' text). The one-file layout (bundle.ts,
 // version 1) stays the form of export and import.
-import { BUNDLE_FORMAT, BundleError, checkBundleVersion, type BundleManifest } from './bundle';
+import { BUNDLE_FORMAT, BundleError, checkBundleVersion, hasLibraryHeader, type BundleManifest } from './bundle';
 import { CorpusIndex, type IndexKey } from './corpus-index';
 import { loadIndex, serializeIndex } from './index-format';
 import {
@@ -145,14 +145,9 @@ export async function shardedBundle(
 export function parseShardedManifest(value: unknown): ShardedManifest {
   checkBundleVersion(value, SHARDED_VERSION);
   const m = value as Partial<ShardedManifest>;
-  const { tokenizer, fragments, lexical } = m;
+  const { fragments, lexical } = m;
   const valid =
-    typeof tokenizer?.id === 'string' &&
-    Number.isInteger(tokenizer.vocabSize) &&
-    Number.isInteger(tokenizer.eosTokenId) &&
-    Number.isInteger(m.passages) &&
-    Number.isInteger(m.documents) &&
-    typeof m.createdAt === 'string' &&
+    hasLibraryHeader(m) &&
     (m.encoding === 'gzip' || m.encoding === 'identity') &&
     isShardRef(m.index) &&
     isShardRef(m.documentList) &&
