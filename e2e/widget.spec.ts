@@ -5,6 +5,7 @@
 // shadow root changed, lazy loading and the shell's size, and coded errors for a bad index.
 import { execFileSync } from 'node:child_process';
 import {
+  cpSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -16,10 +17,12 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page, type TestInfo } from '@playwright/test';
 import { DEMO_CRANFIELD, MODEL_ROOT, ROOT } from '../test/paths';
+import { chunkOf } from '../src/core/lexical-chunks';
+import { ShardedBundle, type ShardedManifest } from '../src/core/sharded-bundle';
 import type { SelectDetail } from '../src/widget/self-retrieval-search';
 import { screenshot } from './screenshot';
 import { widgetPage, WidgetSite, type SiteRequest } from './widget-site';
@@ -49,6 +52,12 @@ let workDir: string;
 /** Where the sharded Cranfield bundle is served. */
 const SHARDED_PATH = '/search/cranfield/';
 const shardedDir = () => join(workDir, 'cranfield-sharded');
+/** A copy of it with one keyword chunk damaged and one passage fragment missing. */
+const DAMAGED_SHARDED_PATH = '/search/damaged/';
+const damagedDir = () => join(workDir, 'cranfield-damaged');
+/** Its damaged chunk holds `lift` (not `wing`, nor MOUSE_QUERY's terms); its missing fragment holds the best hit
+ * for MOUSE_QUERY. */
+const DAMAGED_CHUNK_QUERY = 'lift wing';
 
 /** Records `first`…`last` of the demo collection: title and abstract. */
 function cranfieldRecords(first: number, last: number): { title: string; text: string }[] {
@@ -88,6 +97,40 @@ function writeSiteDocuments(folder: string): void {
   );
 }
 
+/** The sharded bundle folder as a static file server has it. */
+async function openShardedFolder(dir: string): Promise<ShardedBundle> {
+  return ShardedBundle.open((file) => Promise.resolve(new Uint8Array(readFileSync(join(dir, file)))));
+}
+
+/** The file of the fragment holding passage `entry`, from the folder's directory page (gzipped JSON). */
+function fragmentFile(dir: string, manifest: ShardedManifest, entry: number): string {
+  const { perFragment, perPage, pages } = manifest.fragments;
+  const k = Math.floor(entry / perFragment);
+  const page = JSON.parse(gunzipSync(readFileSync(join(dir, pages[Math.floor(k / perPage)]!.file))).toString()) as {
+    file: string;
+  }[];
+  return page[k % perPage]!.file;
+}
+
+/** Copies the folder, damages the chunk of DAMAGED_CHUNK_QUERY's first term and removes the fragment of
+ * MOUSE_QUERY's best hit. */
+async function damageShardedCopy(from: string, to: string): Promise<void> {
+  cpSync(from, to, { recursive: true });
+  const { manifest } = await openShardedFolder(from);
+  const [damagedTerm, keptTerm] = DAMAGED_CHUNK_QUERY.split(' ') as [string, string];
+  const { firstTerms, chunks } = manifest.lexical;
+  const chunk = chunks[chunkOf(firstTerms, damagedTerm)]!;
+  const damagedChunk = chunkOf(firstTerms, damagedTerm);
+  if ([keptTerm, ...MOUSE_QUERY.split(' ')].some((term) => chunkOf(firstTerms, term) === damagedChunk)) {
+    throw new Error(`the chunk of "${damagedTerm}" holds other terms the test searches`);
+  }
+  const bytes = readFileSync(join(to, chunk.file));
+  for (let i = 20; i < 60; i++) bytes[i] = bytes[i]! ^ 0xff;
+  writeFileSync(join(to, chunk.file), bytes);
+  const best = (await (await openShardedFolder(from)).lexicalQuery(MOUSE_QUERY, 1)).hits[0]!;
+  rmSync(join(to, fragmentFile(from, manifest, best.entry)));
+}
+
 test.beforeAll(async () => {
   const shell = join(ROOT, 'dist', 'widget.js');
   if (!existsSync(shell)) throw new Error('dist/widget.js is missing: run `npx vite build --mode widget` first');
@@ -115,6 +158,7 @@ test.beforeAll(async () => {
     [join(ROOT, 'bin/self-retrieval.mjs'), 'index', '--cranfield', DEMO_CRANFIELD, '--sharded', '--out', shardedDir()],
     { cwd: ROOT, stdio: 'pipe' },
   );
+  await damageShardedCopy(shardedDir(), damagedDir());
   const damaged = Buffer.from(readFileSync(bundle));
   for (let i = damaged.length - 200; i < damaged.length - 100; i++) damaged[i] = damaged[i]! ^ 0xff;
   writeFileSync(join(workDir, 'damaged.srbundle'), damaged);
@@ -126,6 +170,7 @@ test.beforeAll(async () => {
       [MODEL_PATH]: `${MODEL_ROOT}cranfield-tiny`,
       [COPIED_TO]: join(ROOT, 'dist'),
       [SHARDED_PATH]: shardedDir(),
+      [DAMAGED_SHARDED_PATH]: damagedDir(),
     },
     pages: {
       '/': widgetPage({ index: '/site.srbundle', model: MODEL_PATH, placeholder: 'Search the docs' }),
@@ -133,6 +178,7 @@ test.beforeAll(async () => {
       '/missing.html': widgetPage({ index: '/missing.srbundle', model: MODEL_PATH }),
       '/damaged.html': widgetPage({ index: '/damaged.srbundle' }),
       '/sharded.html': widgetPage({ index: SHARDED_PATH }),
+      '/sharded-damaged.html': widgetPage({ index: DAMAGED_SHARDED_PATH }),
       '/docs/guide/page.html': widgetPage(
         { index: '../../site.srbundle', model: `../..${MODEL_PATH}` },
         { script: `${COPIED_TO}widget.js` },
@@ -502,6 +548,67 @@ test('a sharded bundle: opening reads its manifest, a query its terms’ chunks 
   expect(new Set(files).size).toBe(files.length);
   expect(files.length).toBeLessThanOrEqual(1 + 4 + 1 + 10);
   expect(bytes).toBeLessThan(total / 5);
+});
+
+test('a sharded bundle offline: a reload answers from the shards the widget cached', async ({ page, context }) => {
+  const fromBundle = (url: string) => new URL(url).pathname.startsWith(SHARDED_PATH);
+  await visit(page, '/sharded.html');
+  await trigger(page).click();
+  await input(page).fill(QUERY);
+  await expect(dialog(page)).toHaveAttribute('data-results', 'final');
+  const online = await options(page).allTextContents();
+  expect(online).toHaveLength(10);
+
+  // Offline: the site's pages and scripts come as its own service worker would serve them (from the test runner
+  // here); the bundle's files do not come at all.
+  let refused = 0;
+  await context.route('**/*', async (route) => {
+    if (fromBundle(route.request().url())) {
+      refused++;
+      await route.abort('internetdisconnected');
+    } else await route.fulfill({ response: await route.fetch() });
+  });
+  await context.setOffline(true);
+  try {
+    await page.reload();
+    await trigger(page).click();
+    await expect(dialog(page)).toHaveAttribute('data-engine', 'ready');
+    await input(page).fill(QUERY);
+    await expect(dialog(page)).toHaveAttribute('data-results', 'final');
+    expect(await options(page).allTextContents()).toEqual(online);
+    // Only the manifest was asked of the network (it may have changed); every shard came from the cache.
+    expect(refused).toBe(1);
+  } finally {
+    await context.setOffline(false);
+    await context.unrouteAll();
+  }
+});
+
+test('a sharded bundle with a damaged chunk and a missing fragment: coded errors, and the rest still ranks', async ({
+  page,
+}) => {
+  const bundle = await openShardedFolder(shardedDir());
+  await visit(page, '/sharded-damaged.html');
+  await trigger(page).click();
+  await expect(dialog(page)).toHaveAttribute('data-engine', 'ready');
+
+  // The chunk of "lift" is damaged: the passages about wings still rank.
+  await input(page).fill(DAMAGED_CHUNK_QUERY);
+  await expect(dialog(page)).toHaveAttribute('data-results', 'final');
+  await expect(dialog(page)).toHaveAttribute('data-problem-code', 'BUNDLE_SHARD_CORRUPT');
+  await expect(widget(page).getByRole('status')).toContainText('BUNDLE_SHARD_CORRUPT');
+  const wingOnly = (await bundle.lexicalQuery(DAMAGED_CHUNK_QUERY.split(' ')[1]!, 10)).hits;
+  await expect(options(page)).toHaveCount(wingOnly.length);
+
+  // The fragment of the best hit is missing: its passages are left out, the others shown.
+  const hits = (await bundle.lexicalQuery(MOUSE_QUERY, 10)).hits;
+  const { perFragment } = bundle.manifest.fragments;
+  const lost = Math.floor(hits[0]!.entry / perFragment);
+  await input(page).fill(MOUSE_QUERY);
+  await expect(dialog(page)).toHaveAttribute('data-problem-code', 'BUNDLE_SHARD_MISSING');
+  await expect(widget(page).getByRole('status')).toContainText('BUNDLE_SHARD_MISSING');
+  await expect(options(page)).toHaveCount(hits.filter((h) => Math.floor(h.entry / perFragment) !== lost).length);
+  expect(await options(page).count()).toBeGreaterThan(0);
 });
 
 test('a bad index: a coded error in the dialog, and the trigger still works', async ({ page }, testInfo) => {

@@ -48,6 +48,8 @@ export interface SearchTarget {
   readonly passage: (entry: number) => Passage | Promise<Passage>;
   /** The corpus is keyed for the loaded model: the model's modes are offered. */
   readonly keyed: boolean;
+  /** Parts of the corpus this search could not read (a damaged shard), each a coded error; the rest ranked. */
+  readonly problems?: () => readonly CodedError<string>[];
 }
 
 /** A document's parsed text, with its section starts and page starts. */
@@ -93,6 +95,12 @@ export interface EngineSearchRequest<L extends string = string> {
   readonly waitForModel?: boolean;
 }
 
+/** A coded error met by one search that did not stop it, e.g. a damaged shard of a sharded bundle. */
+export interface SearchProblem {
+  readonly code: string;
+  readonly message: string;
+}
+
 /** An answer's citation marker [n] and the passage (one of the response's hits) it cites. */
 export interface AnswerCitation {
   readonly marker: number;
@@ -110,6 +118,8 @@ export interface SearchResponse<L extends string = string> {
   /** Set when BM25 answered because the model could not. */
   readonly fallback?: SearchFallback;
   readonly hits: readonly RankedHit[];
+  /** Parts of the corpus that could not be read for this search (their hits are missing; the rest ranked). */
+  readonly problems?: readonly SearchProblem[];
   readonly stats: SearchStats;
   /** The answer, when one was asked for and the model ranked the hits. */
   readonly answer?: SearchAnswer;
@@ -373,12 +383,12 @@ export class EngineSession {
   ): Promise<SearchResponse<L>> {
     for (;;) {
       const target = await this.#target(request.library);
-      const { retriever, passage, fallback } = target;
+      const { retriever, fallback } = target;
       // A keyword search asked for as such is no fallback: it needs no model.
       if (!fallback || request.settings?.mode === 'lexical') return this.#modelSearch(request, target, onProgress);
       // First results without waiting: BM25 over the same passages, labelled as such.
       const result = await retriever.search(request.query, { ...request.settings, mode: 'lexical' });
-      const response = await this.#response(result, request.library, passage, { fallback });
+      const response = await this.#response(result, request.library, target, { fallback });
       onProgress?.({ type: 'ranked', response });
       if (fallback !== 'model-loading' || !request.waitForModel) return response;
       // Then the model's ranking, once it has loaded (or, if it failed, keyword matches labelled as such).
@@ -420,15 +430,26 @@ export class EngineSession {
   async #response<L extends string>(
     result: SearchResult,
     library: L,
-    passage: SearchTarget['passage'],
+    { passage, problems }: SearchTarget,
     extra: { readonly fallback?: SearchFallback; readonly answer?: SearchAnswer } = {},
   ): Promise<SearchResponse<L>> {
-    const hits = await Promise.all(result.results.map(async (p) => rankedHit(p, await passage(p.entry))));
+    const settled = await Promise.allSettled(result.results.map(async (p) => rankedHit(p, await passage(p.entry))));
+    const hits: RankedHit[] = [];
+    const met = new Map<string, SearchProblem>();
+    const note = ({ code, message }: CodedError<string>) => met.set(`${code} ${message}`, { code, message });
+    problems?.().forEach(note);
+    for (const outcome of settled) {
+      if (outcome.status === 'fulfilled') hits.push(outcome.value);
+      // A hit whose passage cannot be read (a damaged fragment) is left out and said; anything else is a bug.
+      else if (outcome.reason instanceof CodedError) note(outcome.reason as CodedError<string>);
+      else throw outcome.reason;
+    }
     return {
       query: result.query,
       mode: result.mode,
       library,
       hits,
+      ...(met.size ? { problems: [...met.values()] } : {}),
       stats: result.stats,
       engine: this.stats(),
       ...extra,
@@ -438,10 +459,11 @@ export class EngineSession {
   /** The model's (or, asked for, BM25's) ranking of a query, streamed, and its answer when asked for. */
   #modelSearch<L extends string>(
     request: EngineSearchRequest<L>,
-    { retriever, passage }: SearchTarget,
+    target: SearchTarget,
     onProgress: Progress<L>,
   ): Promise<SearchResponse<L>> {
     const { id, query, library, settings, answer } = request;
+    const { retriever, passage } = target;
     return this.cancellable(id, async (signal) => {
       // Candidates go out in the order the decode finds them, each once its passage is at hand, before the ranking.
       let candidates = Promise.resolve();
@@ -461,7 +483,7 @@ export class EngineSession {
         },
       });
       await candidates;
-      const ranked = await this.#response(result, library, passage);
+      const ranked = await this.#response(result, library, target);
       if (!answer || result.mode === 'lexical' || result.results.length === 0) {
         onProgress?.({ type: 'ranked', response: ranked });
         return ranked;
@@ -484,7 +506,7 @@ export class EngineSession {
             ),
           }
         : { available: false, reason: outcome.reason };
-      return this.#response(result, library, passage, { answer: written });
+      return this.#response(result, library, target, { answer: written });
     });
   }
 }

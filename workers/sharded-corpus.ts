@@ -3,8 +3,9 @@
 // (and, for a model of another tokenizer, every passage once, to key them). Nothing else is fetched.
 import { CorpusIndex } from '../src/core/corpus-index';
 import { SelfRetriever, type LexicalSearch } from '../src/core/self-retriever';
+import type { BundleError } from '../src/core/bundle';
 import type { ShardedBundle } from '../src/core/sharded-bundle';
-import type { CorpusSource, EngineModel, SearchTarget } from './engine-session';
+import type { CorpusSource, EngineModel } from './engine-session';
 
 export interface ShardedCorpus extends CorpusSource {
   readonly bundle: ShardedBundle;
@@ -12,32 +13,42 @@ export interface ShardedCorpus extends CorpusSource {
 
 export function shardedCorpus(bundle: ShardedBundle): ShardedCorpus {
   const passage = async (entry: number) => (await bundle.passages([entry]))[0]!;
-  // A chunk that cannot be had leaves its terms out; the rest of the query still ranks.
-  const lexical: LexicalSearch = { query: async (text, limit) => (await bundle.lexicalQuery(text, limit)).hits };
   const empty = CorpusIndex.build([], { endToken: 0 });
-  const keywords: SearchTarget = {
-    retriever: new SelfRetriever({ index: empty, lexical, passage }) as SelfRetriever<unknown>,
-    passage,
-    keyed: false,
-  };
-  let keyed: SearchTarget | undefined;
+  let keyed: { readonly index: CorpusIndex; readonly model: EngineModel } | undefined;
   return {
     bundle,
     async useModel(model: EngineModel | undefined) {
       keyed = undefined;
       if (!model) return;
-      let index: CorpusIndex;
       if (bundle.manifest.tokenizer.id === model.modelId) {
-        index = await bundle.corpusIndex();
-      } else {
-        // Keyed with another model's tokenizer: key every passage for this one (the whole text, fetched once).
-        const all = await bundle.passages(Array.from({ length: bundle.manifest.passages }, (_, i) => i));
-        index = CorpusIndex.build(model.keyer.keys(all), { endToken: model.keyer.tokenizer.eosTokenId });
+        keyed = { index: await bundle.corpusIndex(), model };
+        return;
       }
-      const retriever = new SelfRetriever({ index, lexical, passage }, model.model);
-      keyed = { retriever: retriever as SelfRetriever<unknown>, passage, keyed: true };
+      // Keyed with another model's tokenizer: key every passage for this one (the whole text, fetched once).
+      const all = await bundle.passages(Array.from({ length: bundle.manifest.passages }, (_, i) => i));
+      keyed = { index: CorpusIndex.build(model.keyer.keys(all), { endToken: model.keyer.tokenizer.eosTokenId }), model };
     },
-    target: () => Promise.resolve(keyed ?? keywords),
+    // A target per search, so that the chunks one search could not read are said in its response only: their terms
+    // are left out and the rest of the query still ranks.
+    target() {
+      const problems: BundleError[] = [];
+      const lexical: LexicalSearch = {
+        query: async (text, limit) => {
+          const { hits, errors } = await bundle.lexicalQuery(text, limit);
+          problems.push(...errors);
+          return hits;
+        },
+      };
+      const retriever = keyed
+        ? new SelfRetriever({ index: keyed.index, lexical, passage }, keyed.model.model)
+        : new SelfRetriever({ index: empty, lexical, passage });
+      return Promise.resolve({
+        retriever: retriever as SelfRetriever<unknown>,
+        passage,
+        keyed: keyed !== undefined,
+        problems: () => problems,
+      });
+    },
     documentText: (path) => bundle.documentText(path),
   };
 }

@@ -2,7 +2,7 @@
 // through Comlink. Everything crossing it is structured-cloneable data; callbacks are Comlink proxies.
 import type { RankedHit } from '../src/core/ranked-hit';
 import type { RetrievalMode } from '../src/core/self-retriever';
-import type { SearchFallback } from './engine-session';
+import type { SearchFallback, SearchProblem } from './engine-session';
 
 /** Where the widget's model comes from: a folder URL (absolute, already resolved against the page) or a registry
  * id; absent, the widget searches with BM25 only. */
@@ -58,6 +58,8 @@ export interface WidgetSearchResponse {
   readonly mode: RetrievalMode;
   readonly hits: readonly RankedHit[];
   readonly fallback?: WidgetFallback;
+  /** Parts of the index this search could not read (a damaged or missing shard), with their codes; the rest ranked. */
+  readonly problems?: readonly SearchProblem[];
   readonly millis: number;
 }
 

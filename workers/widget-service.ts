@@ -12,6 +12,7 @@ import { ShardedBundle, MANIFEST_FILE } from '../src/core/sharded-bundle';
 import { bundleCorpus } from './bundle-corpus';
 import type { DeviceChoice, DeviceRequest } from './device';
 import { EngineSession, type CorpusSource } from './engine-session';
+import { cachedShardFetch } from './shard-cache';
 import { shardedCorpus } from './sharded-corpus';
 import type {
   WidgetErrorCode,
@@ -129,7 +130,8 @@ export function serveWidget(endpoint: Comlink.Endpoint, options: WidgetServiceOp
       let summary: WidgetLibrarySummary;
       if (folder) {
         // A sharded bundle: only its manifest now; chunks and fragments as queries need them.
-        const bundle = await ShardedBundle.open((file) => fetchBundle(new URL(file, folder).href, get));
+        const cached = cachedShardFetch(folder, get, globalThis.caches);
+        const bundle = await ShardedBundle.open((file) => fetchBundle(new URL(file, folder).href, cached));
         corpus = shardedCorpus(bundle);
         summary = { passages: bundle.manifest.passages, documents: bundle.manifest.documents };
       } else {
@@ -159,6 +161,7 @@ export function serveWidget(endpoint: Comlink.Endpoint, options: WidgetServiceOp
           hits: response.hits,
           millis: response.stats.millis,
           ...(response.fallback ? { fallback: response.fallback } : {}),
+          ...(response.problems ? { problems: response.problems } : {}),
         };
       } finally {
         if (current === id) current = undefined;

@@ -478,6 +478,7 @@ export class SelfRetrievalSearch extends HTMLElement {
     this.listbox.replaceChildren(...options);
     if (!response) {
       delete this.dialog.dataset['results'];
+      delete this.dialog.dataset['problemCode'];
       this.status.textContent = '';
       return;
     }
@@ -485,6 +486,13 @@ export class SelfRetrievalSearch extends HTMLElement {
     this.dialog.dataset['resultMode'] = response.mode;
     this.dialog.dataset['resultCount'] = String(this.hits.length);
     this.status.textContent = resultsText(response);
+    // Part of the index could not be read: the results are those of the rest, and the status says what is missing.
+    const problem = response.problems?.[0];
+    if (problem) {
+      this.dialog.dataset['problemCode'] = problem.code;
+      this.status.setAttribute('data-error', '');
+      this.status.textContent += ` — part of the index could not be read (${problem.code}): ${problem.message}`;
+    } else delete this.dialog.dataset['problemCode'];
   }
 
   private onInputKeydown(event: KeyboardEvent): void {
