@@ -26,7 +26,10 @@ export function shardedCorpus(bundle: ShardedBundle): ShardedCorpus {
       }
       // Keyed with another model's tokenizer: key every passage for this one (the whole text, fetched once).
       const all = await bundle.passages(Array.from({ length: bundle.manifest.passages }, (_, i) => i));
-      keyed = { index: CorpusIndex.build(model.keyer.keys(all), { endToken: model.keyer.tokenizer.eosTokenId }), model };
+      keyed = {
+        index: CorpusIndex.build(model.keyer.keys(all), { endToken: model.keyer.tokenizer.eosTokenId }),
+        model,
+      };
     },
     // A target per search, so that the chunks one search could not read are said in its response only: their terms
     // are left out and the rest of the query still ranks.
