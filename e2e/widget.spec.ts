@@ -523,7 +523,7 @@ test('a sharded bundle: opening reads its manifest, a query its terms’ chunks 
 }, testInfo) => {
   const manifest = JSON.parse(readFileSync(join(shardedDir(), 'manifest.json'), 'utf8')) as {
     index: { file: string };
-    documentList: { file: string };
+    documentPages: { pages: { file: string }[] };
     fragments: { pages: { file: string }[] };
   };
   const sizes = new Map(readdirSync(shardedDir()).map((name) => [name, statSync(join(shardedDir(), name)).size]));
@@ -541,9 +541,9 @@ test('a sharded bundle: opening reads its manifest, a query its terms’ chunks 
   const files = fetched();
   const bytes = files.reduce((n, f) => n + (sizes.get(f) ?? 0), 0);
   note(testInfo, 'sharded', `first query: ${files.length} requests, ${bytes} of ${total} bytes`);
-  // Never the corpus index (no model here) nor the documents' list; one directory page; at most ten fragments.
+  // Never the corpus index (no model here) nor the documents' records; one directory page; at most ten fragments.
   expect(files).not.toContain(manifest.index.file);
-  expect(files).not.toContain(manifest.documentList.file);
+  expect(files.filter((f) => manifest.documentPages.pages.some((p) => p.file === f))).toEqual([]);
   expect(files.filter((f) => manifest.fragments.pages.some((p) => p.file === f))).toHaveLength(1);
   expect(new Set(files).size).toBe(files.length);
   expect(files.length).toBeLessThanOrEqual(1 + 4 + 1 + 10);

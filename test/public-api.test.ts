@@ -99,6 +99,7 @@ const INTERNAL = [
   'binaryReason',
   'extensionOf',
   'contentId',
+  'passageId',
   'crc32',
   'lookup',
   'LEAF',

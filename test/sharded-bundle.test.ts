@@ -8,6 +8,7 @@ import { BundleError } from '../src/core/bundle';
 import type { IndexKey } from '../src/core/corpus-index';
 import { serializeIndex } from '../src/core/index-format';
 import { libraryBundle, readLibraryBundle, type LibraryContent } from '../src/core/library-bundle';
+import type { Passage } from '../src/core/passage';
 import { cutFragments, fragmentPassage, joinPieces } from '../src/core/passage-fragments';
 import { MANIFEST_FILE, ShardedBundle, shardedBundle, type ShardedBundleFiles } from '../src/core/sharded-bundle';
 import { cranfieldQueries, cranfieldStored } from '../src/ingest/cranfield';
@@ -82,12 +83,31 @@ describe('bundle format 2 (sharded)', () => {
     );
     for (const source of stored.sources.slice(0, 50)) expect(await bundle.documentText(source.path)).toEqual(source);
     expect(await bundle.documentText('no/such/document')).toBeNull();
-    const documents = await bundle.documents();
-    expect(documents[5]).toMatchObject({ ...stored.documents[5], firstEntry: 5 });
+    const documents = new Map((await bundle.documents()).map((d) => [d.path, d]));
+    expect(documents.size).toBe(stored.documents.length);
+    // A published record leaves out the file's hash and when it was ingested.
+    const { hash: _hash, ingestedAt: _ingestedAt, ...published } = stored.documents[5]!;
+    expect(documents.get(published.path)).toStrictEqual({ ...published, firstEntry: 5 });
     // Text once: the stored folder is smaller than the input text itself (gzip), where version 1 holds it twice.
     const text = stored.sources.reduce((n, s) => n + new TextEncoder().encode(s.text).length, 0);
     const folder = [...written.files.values()].reduce((n, b) => n + b.length, 0);
     expect(folder).toBeLessThan(text);
+  });
+
+  it('opening a document fetches the page of records that holds its path, then its fragments', async () => {
+    const small = await shardedBundle(content, { documentsPerPage: 100, createdAt: '2026-12-01T00:00:00.000Z' });
+    expect(small.manifest.documentPages.pages).toHaveLength(Math.ceil(stored.documents.length / 100));
+    const { read, requests } = host(small.files);
+    const bundle = await ShardedBundle.open(read);
+    const source = stored.sources[700]!;
+    expect(await bundle.documentText(source.path)).toEqual(source);
+    const pages = new Set(small.manifest.documentPages.pages.map((p) => p.file));
+    expect(requests.filter((file) => pages.has(file))).toHaveLength(1);
+    // Manifest, one page of records, one directory page, the fragment of its one passage.
+    expect(requests).toHaveLength(4);
+    expect(await bundle.documentText('zzz/not/there')).toBeNull();
+    expect(await bundle.documentText('')).toBeNull();
+    expect((await bundle.documents()).map((d) => d.path)).toEqual(stored.documents.map((d) => d.path).sort());
   });
 
   it('writes the same file names for the same input, and only a changed document’s shards anew', async () => {
@@ -160,17 +180,31 @@ describe('passage fragments', () => {
     const fragments = cutFragments(passages, [source], 3);
     expect(fragments.flatMap((f, k) => f.passages.map((_, i) => fragmentPassage(fragments[k]!, i)))).toEqual(passages);
     expect(fragments.every((f) => f.passages.every((p) => 'piece' in p))).toBe(true);
+    // What a reader derives is not stored: content-derived ids, a title the previous passage has, a section that is
+    // the title.
+    const storedPassages = fragments.flatMap((f) => f.passages);
+    expect(storedPassages.filter((p) => p.id !== undefined)).toEqual([]);
+    expect(storedPassages.filter((p) => p.title !== undefined)).toHaveLength(
+      passages.filter((p, i) => i % 3 === 0 || p.title !== passages[i - 1]!.title).length,
+    );
+    expect(storedPassages.filter((p) => p.title !== undefined).length).toBeLessThan(passages.length);
+    expect(passages.some((p) => p.section === p.title)).toBe(true);
+    expect(storedPassages.filter((p) => p.section !== undefined)).toHaveLength(
+      passages.filter((p) => p.section !== p.title).length,
+    );
     expect(joinPieces(fragments.flatMap((f) => f.pieces))).toEqual(source);
     // Stored once: the pieces add up to the document's text.
     expect(fragments.flatMap((f) => f.pieces).reduce((n, p) => n + p.text.length, 0)).toBe(text.length);
   });
 
   it('a passage that is not a slice of its document, or has none, carries its own text', () => {
-    const odd = passages.map((p, i) => (i === 2 ? { ...p, text: 'rewritten' } : p));
-    const orphan = { ...passages[0]!, id: 'x', documentPath: 'gone.md' };
+    const odd = passages.map((p, i) => (i === 2 ? { ...p, text: 'rewritten' } : i === 3 ? { ...p, id: 'own id' } : p));
+    const orphan: Passage = { ...passages[0]!, id: 'x', documentPath: 'gone.md' };
+    delete (orphan as { section?: string }).section;
     const fragments = cutFragments([...odd, orphan], [source], 4);
     const back = fragments.flatMap((f) => f.passages.map((_, i) => fragmentPassage(f, i)));
     expect(back).toEqual([...odd, orphan]);
+    expect(back.at(-1)).not.toHaveProperty('section');
     expect(joinPieces(fragments.flatMap((f) => f.pieces).filter((p) => p.path === source.path))).toEqual(source);
   });
 });

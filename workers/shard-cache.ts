@@ -15,7 +15,7 @@ function namedFiles(manifest: ShardedManifest): Set<string> {
   return new Set([
     MANIFEST_FILE,
     manifest.index.file,
-    manifest.documentList.file,
+    ...manifest.documentPages.pages.map((p) => p.file),
     ...manifest.fragments.pages.map((p) => p.file),
     ...manifest.lexical.chunks.map((c) => c.file),
   ]);

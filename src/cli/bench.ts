@@ -1,4 +1,4 @@
-// `npm run bench [-- --json] [-- --only=model,index,ingest,search,download]`: benchmarks, one section per concern, each figure next
+// `npm run bench [-- --json] [-- --only=model,index,ingest,search,download,scale]`: benchmarks, one section per concern, each figure next
 // to a baseline measured in the same run (the machines are shared and noisy: compare ratios, not absolute times).
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { UsageError } from './args';
@@ -6,6 +6,7 @@ import { benchDownload } from './bench/download-bench';
 import { benchIndex } from './bench/index-bench';
 import { benchIngest } from './bench/ingest-bench';
 import { benchModel } from './bench/model';
+import { benchScale } from './bench/scale-bench';
 import { benchSearch } from './bench/search-bench';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -16,6 +17,7 @@ const SECTIONS: Record<string, () => Promise<Record<string, unknown>>> = {
   ingest: () => benchIngest(ROOT),
   search: () => benchSearch(ROOT),
   download: () => benchDownload(),
+  scale: () => benchScale(ROOT),
 };
 
 /** `self-retrieval bench [--json] [--only=a,b]`. */

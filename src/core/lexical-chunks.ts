@@ -91,8 +91,10 @@ export function termPostings(chunk: LexicalChunk, term: string): TermPostings | 
 }
 
 /**
- * A chunk as bytes: unsigned LEB128 varints throughout — the term count, then per term its UTF-8 length and bytes
- * and, per field, the posting count and the postings' numbers.
+ * A chunk as bytes: unsigned LEB128 varints throughout — the term count, then per term the bytes it shares with the
+ * previous term (terms are sorted, so neighbours share prefixes), the length and UTF-8 bytes of the rest and, per
+ * field, the posting count and then the postings' numbers by column (all gaps, all term frequencies, all field
+ * lengths): alike numbers side by side compress better than interleaved ones.
  */
 export function encodeChunk(chunk: LexicalChunk): Uint8Array {
   const out: number[] = [];
@@ -106,14 +108,20 @@ export function encodeChunk(chunk: LexicalChunk): Uint8Array {
   };
   const encoder = new TextEncoder();
   varint(chunk.terms.size);
+  let previous = new Uint8Array(0);
   for (const [term, fields] of chunk.terms) {
     const bytes = encoder.encode(term);
-    varint(bytes.length);
-    for (const b of bytes) out.push(b);
+    let shared = 0;
+    while (shared < bytes.length && shared < previous.length && bytes[shared] === previous[shared]) shared++;
+    varint(shared);
+    varint(bytes.length - shared);
+    for (const b of bytes.subarray(shared)) out.push(b);
+    previous = bytes;
     for (let f = 0; f < LEXICAL_FIELDS.length; f++) {
       const flat = fields[f] ?? [];
-      varint(flat.length / 3);
-      for (const n of flat) varint(n);
+      const n = flat.length / 3;
+      varint(n);
+      for (let column = 0; column < 3; column++) for (let i = 0; i < n; i++) varint(flat[3 * i + column]!);
     }
   }
   return Uint8Array.from(out);
@@ -135,20 +143,25 @@ export function decodeChunk(bytes: Uint8Array): LexicalChunk {
   };
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const terms = new Map<string, TermPostings>();
+  let previous = new Uint8Array(0);
   for (let count = varint(); count > 0; count--) {
+    const shared = varint();
     const length = varint();
-    if (at + length > bytes.length) throw new RangeError('truncated chunk');
-    const term = decoder.decode(bytes.subarray(at, at + length));
+    if (shared > previous.length || at + length > bytes.length) throw new RangeError('truncated chunk');
+    const term = new Uint8Array(shared + length);
+    term.set(previous.subarray(0, shared));
+    term.set(bytes.subarray(at, at + length), shared);
     at += length;
+    previous = term;
     const fields: number[][] = [];
     for (let f = 0; f < LEXICAL_FIELDS.length; f++) {
-      const postings = varint();
-      if (postings * 3 > bytes.length - at) throw new RangeError('truncated chunk');
-      const flat = new Array<number>(postings * 3);
-      for (let i = 0; i < flat.length; i++) flat[i] = varint();
+      const n = varint();
+      if (n * 3 > bytes.length - at) throw new RangeError('truncated chunk');
+      const flat = new Array<number>(n * 3);
+      for (let column = 0; column < 3; column++) for (let i = 0; i < n; i++) flat[3 * i + column] = varint();
       fields.push(flat);
     }
-    terms.set(term, fields);
+    terms.set(decoder.decode(term), fields);
   }
   if (at !== bytes.length) throw new RangeError('trailing bytes after the chunk');
   return { terms };

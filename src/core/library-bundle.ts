@@ -15,7 +15,8 @@ export interface BundleDocument {
   readonly size: number;
   /** Last-modified time (ms since the epoch) as the file reported it. */
   readonly mtime: number;
-  /** SHA-256 of the file's bytes, hex ('' for a file never read: an unsupported type). */
+  /** SHA-256 of the file's bytes, hex; '' when not known: a file never read (an unsupported type), or a document of
+   * a sharded bundle, which does not publish hashes. */
   readonly hash: string;
   readonly status: 'indexed' | 'failed' | 'skipped' | 'duplicate';
   readonly title?: string;

@@ -2,9 +2,11 @@
 // text they are cut from, stored once. A document's parsed text is split at its passages' ends into pieces, each
 // kept with the passage that ends it (the last one runs to the document's end), so a passage is a slice of a piece
 // in its own fragment and a document is its pieces joined — the text is never stored twice. A passage that is not
-// a slice of its document's text (or whose document has no text) carries its own.
+// a slice of its document's text (or whose document has no text) carries its own. What a reader can derive is not
+// stored: a slice's content-derived id, a title the previous passage has, a section that is the title.
 import type { BundleSource } from './library-bundle';
 import type { Passage } from './passage';
+import { passageId } from './passage-id';
 
 /** Passages per fragment: a query's ten results fetch at most ten small files. */
 export const FRAGMENT_PASSAGES = 16;
@@ -22,24 +24,39 @@ export interface FragmentPiece {
   readonly pages?: BundleSource['pages'];
 }
 
-type Located = Omit<Passage, 'text' | 'documentPath'>;
+/**
+ * Where a passage lies, as stored: only what a reader cannot derive. `id` is left out when it is the passage's
+ * content-derived id (passage-id.ts); `title` when it is the previous passage's in the fragment; `section` when it is
+ * the title (`null`: the passage has no section).
+ */
+interface Located {
+  readonly id?: string;
+  readonly title?: string;
+  readonly start: number;
+  readonly end: number;
+  readonly section?: string | null;
+  readonly page?: number;
+}
 
 /** A passage as a slice of piece `piece`, or (`text` set) as itself. */
 export type FragmentPassage =
   (Located & { readonly piece: number }) | (Located & { readonly documentPath: string; readonly text: string });
 
 export interface PassageFragment {
+  /** The entry of the fragment's first passage. */
+  readonly first: number;
   readonly passages: readonly FragmentPassage[];
   readonly pieces: readonly FragmentPiece[];
 }
 
-function located(p: Passage): Located {
+/** `p` as stored after a passage titled `previousTitle`; `derivedId`: the id a reader would derive, if any. */
+function located(p: Passage, previousTitle: string | undefined, derivedId: string | undefined): Located {
   return {
-    id: p.id,
-    title: p.title,
+    ...(p.id !== derivedId ? { id: p.id } : {}),
+    ...(p.title !== previousTitle ? { title: p.title } : {}),
     start: p.start,
     end: p.end,
-    ...(p.section !== undefined ? { section: p.section } : {}),
+    ...(p.section === undefined ? { section: null } : p.section !== p.title ? { section: p.section } : {}),
     ...(p.page !== undefined ? { page: p.page } : {}),
   };
 }
@@ -71,8 +88,9 @@ export function cutFragments(
       const source = sourceOf.get(p.documentPath);
       const [docFirst, docCount] = range.get(p.documentPath)!;
       const last = first + i === docFirst + docCount - 1;
+      const previousTitle = i > 0 ? passages[first + i - 1]!.title : undefined;
       if (!source) {
-        out.push({ ...located(p), documentPath: p.documentPath, text: p.text });
+        out.push({ ...located(p, previousTitle, undefined), documentPath: p.documentPath, text: p.text });
         return;
       }
       let index = pieceOf.get(p.documentPath);
@@ -87,9 +105,16 @@ export function cutFragments(
       if (slice) piece.to = Math.max(piece.to, p.end);
       if (last) piece.to = source.text.length;
       cursor.set(p.documentPath, piece.to);
-      out.push(slice ? { ...located(p), piece: index } : { ...located(p), documentPath: p.documentPath, text: p.text });
+      // A slice's id is derived from its piece's document and its place in it; a passage with its own text keeps its id.
+      const derived = passageId(p.documentPath, p.title, p.text, first + i - docFirst);
+      out.push(
+        slice
+          ? { ...located(p, previousTitle, derived), piece: index }
+          : { ...located(p, previousTitle, undefined), documentPath: p.documentPath, text: p.text },
+      );
     });
     fragments.push({
+      first,
       passages: out,
       pieces: pieces.map(({ path, from, to }) => {
         const source = sourceOf.get(path)!;
@@ -111,14 +136,19 @@ export function cutFragments(
 export function fragmentPassage(fragment: PassageFragment, index: number): Passage {
   const p = fragment.passages[index];
   if (!p) throw new RangeError(`no passage ${index} in this fragment`);
-  if ('text' in p) return p;
-  const { piece: at, ...rest } = p;
-  const piece = fragment.pieces[at]!;
-  return {
-    ...rest,
-    documentPath: piece.path,
-    text: piece.text.slice(p.start - piece.from, p.end - piece.from),
-  };
+  let title = p.title;
+  for (let i = index - 1; title === undefined && i >= 0; i--) title = fragment.passages[i]!.title;
+  if (title === undefined) throw new RangeError(`passage ${index} of the fragment has no title`);
+  const section = p.section === null ? {} : { section: p.section ?? title };
+  const where = { title, start: p.start, end: p.end, ...section, ...(p.page !== undefined ? { page: p.page } : {}) };
+  if ('text' in p) {
+    if (p.id === undefined) throw new RangeError(`passage ${index} of the fragment has no id`);
+    return { id: p.id, documentPath: p.documentPath, text: p.text, ...where };
+  }
+  const piece = fragment.pieces[p.piece]!;
+  const text = piece.text.slice(p.start - piece.from, p.end - piece.from);
+  const id = p.id ?? passageId(piece.path, title, text, fragment.first + index - piece.entries[0]);
+  return { id, documentPath: piece.path, text, ...where };
 }
 
 /** A document's text from all its pieces (from the fragments of its entries); undefined when they do not tile it. */
@@ -144,10 +174,12 @@ export function isPassageFragment(value: unknown): value is PassageFragment {
     f !== null &&
     Array.isArray(f.passages) &&
     Array.isArray(f.pieces) &&
+    Number.isInteger(f.first) &&
     f.passages.every(
       (p: Partial<FragmentPassage> & { piece?: unknown; text?: unknown }) =>
-        typeof p.id === 'string' &&
-        typeof p.title === 'string' &&
+        (p.id === undefined || typeof p.id === 'string') &&
+        (p.title === undefined || typeof p.title === 'string') &&
+        (p.section === undefined || p.section === null || typeof p.section === 'string') &&
         Number.isInteger(p.start) &&
         Number.isInteger(p.end) &&
         (typeof p.text === 'string' || (Number.isInteger(p.piece) && (p.piece as number) < f.pieces!.length)),

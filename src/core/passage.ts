@@ -3,7 +3,7 @@
 // Pure data.
 
 export interface Passage {
-  /** Content-derived id, unique in a library (src/ingest/passages.ts). */
+  /** Content-derived id, unique in a library (passage-id.ts). */
   readonly id: string;
   /** Path of the document it was cut from, relative to what the user gave ('/'-separated). */
   readonly documentPath: string;

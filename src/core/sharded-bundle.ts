@@ -4,11 +4,20 @@
 // - `lexical`: BM25 split by term into binary chunks (lexical-chunks.ts) — a query fetches the chunks of its terms;
 // - `fragments`: passage text in fragments of P entries (passage-fragments.ts), found through directory pages of
 //   `perPage` fragments — a result list fetches the fragments of its results;
-// - `documentList`: the documents' records, with the entry of each one's first passage — for a library view.
+// - `documents`: the documents' records in pages by path (document-pages.ts), each with the entry of its first
+//   passage — opening a document fetches the page of its path; a library view fetches them all.
 // The text is stored once (passages are slices of their documents' text). The one-file layout (bundle.ts,
 // version 1) stays the form of export and import.
 import { BUNDLE_FORMAT, BundleError, checkBundleVersion, hasLibraryHeader, type BundleManifest } from './bundle';
 import { CorpusIndex, type IndexKey } from './corpus-index';
+import {
+  isDocumentPage,
+  pageDocuments,
+  pageOf,
+  pageRecords,
+  type DocumentPage,
+  type ShardedDocument,
+} from './document-pages';
 import { loadIndex, serializeIndex } from './index-format';
 import {
   chunkOf,
@@ -22,7 +31,7 @@ import {
   type LexicalStats,
 } from './lexical-chunks';
 import { LexicalIndex, type LexicalHit } from './lexical-index';
-import type { BundleDocument, BundleSource, LibraryContent, LoadedLibrary } from './library-bundle';
+import type { BundleSource, LibraryContent, LoadedLibrary } from './library-bundle';
 import type { Passage } from './passage';
 import {
   cutFragments,
@@ -40,14 +49,14 @@ export const MANIFEST_FILE = 'manifest.json';
 /** Fragments listed per directory page. */
 export const FRAGMENTS_PER_PAGE = 512;
 
-/** A document's record in a sharded bundle: where its passages start (they are consecutive entries). */
-export type ShardedDocument = BundleDocument & { readonly firstEntry?: number };
+export type { ShardedDocument } from './document-pages';
 
 export interface ShardedManifest extends Omit<BundleManifest, 'version' | 'shards'> {
   readonly version: typeof SHARDED_VERSION;
   readonly encoding: ShardEncoding;
   readonly index: ShardRef;
-  readonly documentList: ShardRef;
+  /** The documents' record pages, sorted by path, and each page's first path. */
+  readonly documentPages: { readonly firstPaths: readonly string[]; readonly pages: readonly ShardRef[] };
   readonly fragments: { readonly perFragment: number; readonly perPage: number; readonly pages: readonly ShardRef[] };
   readonly lexical: {
     readonly stats: LexicalStats;
@@ -67,6 +76,7 @@ export interface ShardedWriteOptions {
   readonly perFragment?: number;
   readonly perPage?: number;
   readonly chunkBytes?: number;
+  readonly documentsPerPage?: number;
   readonly createdAt?: string;
 }
 
@@ -106,11 +116,13 @@ export async function shardedBundle(
   );
   const firstEntry = new Map<string, number>();
   passages.forEach((p, entry) => firstEntry.has(p.documentPath) || firstEntry.set(p.documentPath, entry));
-  const documents: ShardedDocument[] = content.documents.map((d) => {
+  const documents: ShardedDocument[] = content.documents.map(({ hash: _hash, ingestedAt: _at, ...d }) => {
     const first = firstEntry.get(d.path);
     return first === undefined ? d : { ...d, firstEntry: first };
   });
-  const documentList = await put(json(documents));
+  const paged = pageDocuments(documents, options.documentsPerPage);
+  const documentPages = { firstPaths: paged.firstPaths, pages: [] as ShardRef[] };
+  for (const page of paged.pages) documentPages.pages.push(await put(json(page)));
   const fragmentRefs: ShardRef[] = [];
   for (const fragment of cutFragments(passages, content.sources, perFragment))
     fragmentRefs.push(await put(json(fragment)));
@@ -133,7 +145,7 @@ export async function shardedBundle(
     createdAt: options.createdAt ?? new Date().toISOString(),
     encoding,
     index,
-    documentList,
+    documentPages,
     fragments: { perFragment, perPage, pages },
     lexical: { stats: split.stats, firstTerms: split.firstTerms, chunks },
   };
@@ -145,12 +157,16 @@ export async function shardedBundle(
 export function parseShardedManifest(value: unknown): ShardedManifest {
   checkBundleVersion(value, SHARDED_VERSION);
   const m = value as Partial<ShardedManifest>;
-  const { fragments, lexical } = m;
+  const { fragments, lexical, documentPages } = m;
   const valid =
     hasLibraryHeader(m) &&
     (m.encoding === 'gzip' || m.encoding === 'identity') &&
     isShardRef(m.index) &&
-    isShardRef(m.documentList) &&
+    Array.isArray(documentPages?.firstPaths) &&
+    documentPages.firstPaths.every((p) => typeof p === 'string') &&
+    Array.isArray(documentPages.pages) &&
+    documentPages.pages.length === documentPages.firstPaths.length &&
+    documentPages.pages.every(isShardRef) &&
     Number.isInteger(fragments?.perFragment) &&
     fragments!.perFragment > 0 &&
     Number.isInteger(fragments?.perPage) &&
@@ -271,7 +287,14 @@ export class ShardedBundle {
       }
     }
     const sources = [...pieces.values()].map(joinPieces).filter((s): s is BundleSource => s !== undefined);
-    return { manifest: this.manifest, documents, passages, index, lexical, sources };
+    return {
+      manifest: this.manifest,
+      documents: documents.map((d) => ({ ...d, hash: '', ingestedAt: this.manifest.createdAt })),
+      passages,
+      index,
+      lexical,
+      sources,
+    };
   }
 
   async #chunk(ref: ShardRef): Promise<LexicalChunk> {
@@ -290,8 +313,20 @@ export class ShardedBundle {
     return loadIndex(bytes.slice().buffer);
   }
 
+  /** Every document's record, by path. */
   async documents(): Promise<ShardedDocument[]> {
-    return this.#json(this.manifest.documentList, Array.isArray);
+    const pages = await Promise.all(
+      this.manifest.documentPages.pages.map((ref) => this.#json<DocumentPage>(ref, isDocumentPage)),
+    );
+    return pages.flatMap(pageRecords);
+  }
+
+  /** One document's record, fetching the one page that would hold it; undefined when the bundle has no such path. */
+  async document(path: string): Promise<ShardedDocument | undefined> {
+    const { firstPaths, pages } = this.manifest.documentPages;
+    const k = pageOf(firstPaths, path);
+    if (k < 0) return undefined;
+    return pageRecords(await this.#json<DocumentPage>(pages[k]!, isDocumentPage)).find((d) => d.path === path);
   }
 
   async #fragment(k: number): Promise<PassageFragment> {
@@ -326,7 +361,7 @@ export class ShardedBundle {
 
   /** A document's parsed text from the fragments of its passages; null when the bundle does not hold it. */
   async documentText(path: string): Promise<BundleSource | null> {
-    const document = (await this.documents()).find((d) => d.path === path);
+    const document = await this.document(path);
     if (document?.firstEntry === undefined) return null;
     const { perFragment } = this.manifest.fragments;
     const first = Math.floor(document.firstEntry / perFragment);

@@ -2,6 +2,7 @@
 // section, each keeping its character offsets (and PDF page) so the UI can highlight it in its source. Passage ids
 // are derived from content, so re-ingesting an unchanged file yields the same ids (a no-op for the store).
 import type { Passage } from '../core/passage';
+import { passageId } from '../core/passage-id';
 import type { ParsedDocument } from './document';
 
 export interface SplitOptions {
@@ -50,25 +51,6 @@ function sentenceSpans(text: string, from: number, to: number): [number, number]
   return spans;
 }
 
-/** 53-bit string hash (cyrb53); two seeds make a 106-bit id. */
-function hash53(text: string, seed: number): number {
-  let h1 = 0xdeadbeef ^ seed;
-  let h2 = 0x41c6ce57 ^ seed;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 2654435761);
-    h2 = Math.imul(h2 ^ c, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
-}
-
-export function contentId(...parts: string[]): string {
-  const text = parts.join('\u0000');
-  return hash53(text, 1).toString(36).padStart(11, '0') + hash53(text, 2).toString(36).padStart(11, '0');
-}
-
 /** Cuts a document (stored under `documentPath`) into passages; the path is part of each passage's id. */
 export function splitPassages(documentPath: string, document: ParsedDocument, options: SplitOptions = {}): Passage[] {
   const target = options.words ?? DEFAULT_PASSAGE_WORDS;
@@ -84,7 +66,7 @@ export function splitPassages(documentPath: string, document: ParsedDocument, op
     // Page starts are in order: a binary search, not a scan per passage (a 1,000-page PDF has ~10,000 passages).
     const pageIndex = countAtOrBefore(document.pages, start);
     passages.push({
-      id: contentId(documentPath, title, passageText, String(passages.length)),
+      id: passageId(documentPath, title, passageText, passages.length),
       documentPath,
       title,
       text: passageText,
