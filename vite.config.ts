@@ -2,7 +2,7 @@
 // library entry (dist/lib); `--mode widget` the embeddable widget (dist/widget.js); `--mode cli` the command line
 // (dist/cli/main.js). The ONNX Runtime wasm files are served from our own origin, never a CDN, so the
 // app works offline and under a strict CSP.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Plugin } from 'vite';
@@ -126,7 +126,12 @@ export default defineConfig(({ mode }) => {
     return {
       publicDir: false,
       base: './',
-      plugins: [ortRuntime({ chunks: 'widget', folder: 'widget/ort' })],
+      plugins: [
+        // `dist/` holds the other builds too, so it is not emptied: the widget's own folder is, or chunks of earlier
+        // builds would pile up there (and in the package).
+        { name: 'clean-widget-folder', buildStart: () => rmSync('dist/widget', { recursive: true, force: true }) },
+        ortRuntime({ chunks: 'widget', folder: 'widget/ort' }),
+      ],
       resolve: { conditions: ['worker', ...defaultClientConditions] },
       worker: {
         format: 'es',

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Dtype } from '../src/core/model-card';
 import { planFromFolder, planFromHub, planFromUrl, storeKey, type PickedFile } from '../src/engines/model-sources';
 import { dtypeOfOnnxFile, MODELS, onnxFile, registryDtypes, registryModel } from '../src/engines/models';
-import { pickDtype } from '../src/engines/transformers/load';
+import { pickDtype } from '../src/engines/transformers/pick-dtype';
 import { chatFixtureFiles, HUB_REPO, MIRROR_PATH, ModelHub } from '../e2e/model-hub';
 import { DEMO_MODEL_ID, MODEL_ROOT } from './paths';
 

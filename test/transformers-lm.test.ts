@@ -8,7 +8,7 @@ import { corpusKeys } from '../src/core/corpus-keys';
 import { row } from '../src/core/language-model';
 import { retrievalPrompt } from '../src/core/model-card';
 import { continuationLogProbs } from '../src/engines/transformers/runtime';
-import { pickDtype } from '../src/engines/transformers/load';
+import { pickDtype } from '../src/engines/transformers/pick-dtype';
 import type { TransformersLM } from '../src/engines/transformers/transformers-lm';
 import { cranfieldPassages } from '../src/ingest/cranfield';
 import { loadDemo, readDemo } from './demo-model';

@@ -2,7 +2,7 @@
 // and the weight format that device loads. Shared by the app's model worker and the widget's worker.
 import { CodedError } from '../src/core/errors';
 import type { PickDtype } from '../src/engines/model-sources';
-import { pickDtype } from '../src/engines/transformers/load';
+import { pickDtype } from '../src/engines/transformers/pick-dtype';
 import type { Device } from '../src/engines/transformers/runtime';
 
 /** `auto` picks WebGPU when an adapter and device can be had, else wasm — and says why. */

@@ -5,10 +5,8 @@
 // No DOM, no `self`: Node tests drive it through the real worker modules.
 import type { BundleSource } from '../src/core/library-bundle';
 import type { Dtype, ModelCard } from '../src/core/model-card';
-import { retrievalPrompt } from '../src/core/model-card';
 import type { Passage } from '../src/core/passage';
 import type { PassageKeyer } from '../src/core/passage-keyer';
-import { promptProfile } from '../src/core/prompt-profile';
 import { rankedHit, type CandidateHit, type RankedHit } from '../src/core/ranked-hit';
 import type {
   RetrievalMode,
@@ -19,18 +17,9 @@ import type {
   SelfRetriever,
 } from '../src/core/self-retriever';
 import { CodedError } from '../src/core/errors';
-import { keyerOf } from '../src/engines/transformers/keyer';
-import {
-  argmax,
-  encode,
-  forwardLast,
-  loadCausalLM,
-  webgpuDevice,
-  type Device,
-} from '../src/engines/transformers/runtime';
-import { coreTokenizer } from '../src/engines/transformers/tokenizer';
-import { TransformersLM, type EngineStats } from '../src/engines/transformers/transformers-lm';
-import type { DeviceChoice, DeviceRequest, GpuDeviceLike } from './device';
+import type { Device } from '../src/engines/transformers/runtime';
+import type { EngineStats, TransformersLM } from '../src/engines/transformers/transformers-lm';
+import type { DeviceChoice, DeviceRequest } from './device';
 
 /** A model the session has loaded: the runtime, the card, and the keyer made from the same tokenizer. */
 export interface EngineModel {
@@ -272,26 +261,18 @@ export class EngineSession {
     const choice = await this.#options.chooseDevice(spec.device);
     const started = performance.now();
     const { modelId, card, dtype } = await spec.resolve(choice);
-    let causal;
-    try {
-      causal = await loadCausalLM(modelId, choice.device, dtype);
-    } catch (error) {
-      throw spec.loadFailed?.(card, choice.device, error) ?? error;
-    }
-    const lm = new TransformersLM(causal, coreTokenizer(causal.tokenizer));
-    const loadMillis = performance.now() - started;
-    const warmStarted = performance.now();
-    const warm = await forwardLast(causal, encode(causal, retrievalPrompt(card, '')));
-    const warmupMillis = performance.now() - warmStarted;
-    if (causal.device === 'webgpu') void this.#watchGpu();
-    // One tokenizer for the runtime and the keys: the sources are keyed with the model's own.
-    const model: EngineModel = {
+    // The model machinery is fetched with the first model: keyword search never needs it.
+    const { loadEngineModel } = await import('./engine-model');
+    const loaded = await loadEngineModel(
       modelId,
       card,
-      lm,
-      keyer: keyerOf(modelId, card, causal.tokenizer),
-      model: { lm, card, profile: promptProfile(card, lm.tokenizer) },
-    };
+      choice.device,
+      dtype,
+      (error) => spec.loadFailed?.(card, choice.device, error) ?? error,
+    );
+    const loadedAt = performance.now();
+    const { model } = loaded;
+    if (loaded.device === 'webgpu') void this.#watchGpu();
     this.#model = model;
     try {
       for (const source of this.#sources.values()) await (await source.catch(() => undefined))?.useModel(model);
@@ -299,19 +280,19 @@ export class EngineSession {
       // A source that cannot be keyed (a sharded bundle's corpus index missing) fails the load: nothing half-loaded.
       this.#model = undefined;
       for (const source of this.#sources.values()) await (await source.catch(() => undefined))?.useModel(undefined);
-      await lm.dispose();
+      await model.lm.dispose();
       throw error;
     }
     return {
       modelId,
       card,
       dtype,
-      device: causal.device,
+      device: loaded.device,
       deviceReason: choice.reason,
-      cacheLocation: warm.cacheLocation,
-      loadMillis,
-      warmupArgmax: argmax(warm.logits),
-      warmupMillis,
+      cacheLocation: loaded.cacheLocation,
+      loadMillis: loadedAt - started - loaded.warmupMillis,
+      warmupArgmax: loaded.warmupArgmax,
+      warmupMillis: loaded.warmupMillis,
     };
   }
 
@@ -359,7 +340,7 @@ export class EngineSession {
   /** After a model loads on WebGPU: a lost device is fatal. One destroyed on purpose (ONNX Runtime destroys its
    * device when the last session is released) is no loss. */
   async #watchGpu(): Promise<void> {
-    const device = (await webgpuDevice()) as GpuDeviceLike | undefined;
+    const device = await (await import('./engine-model')).gpuDevice();
     void device?.lost?.then((info) => {
       if (info.reason === 'destroyed') return;
       this.#fatal(`the GPU device was lost (${info.reason || 'unknown'}${info.message ? `: ${info.message}` : ''})`);

@@ -4,7 +4,7 @@
 import { planFromHub, planFromUrl, type DownloadPlan } from '../src/engines/model-sources';
 import type { ModelStore, StoredModel } from '../src/engines/model-store';
 import { registryModel } from '../src/engines/models';
-import { storedModelId } from '../src/engines/transformers/runtime';
+import { storedModelId } from '../src/engines/transformers/store-id';
 import { dtypePicker, type DeviceChoice } from './device';
 import type { WidgetModelSource, WidgetModelState } from './widget-protocol';
 import { WidgetError, type AcquiredModel } from './widget-service';

@@ -11,7 +11,7 @@ import type { ModelCard } from '../src/core/model-card';
 import { planFromFolder, planFromHub, planFromUrl, type DownloadPlan } from '../src/engines/model-sources';
 import type { DownloadProgress, ModelStore } from '../src/engines/model-store';
 import { MODELS, registryModel } from '../src/engines/models';
-import { storedModelId } from '../src/engines/transformers/runtime';
+import { storedModelId } from '../src/engines/transformers/store-id';
 import type { LibraryDb } from '../src/store/schema';
 import { bundleCorpus, type BundleCorpus } from './bundle-corpus';
 import { dtypePicker, type DeviceChoice, type DeviceRequest } from './device';

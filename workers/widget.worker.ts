@@ -3,7 +3,6 @@
 // nothing of the app's origin layout: ONNX Runtime's files are found next to this file.
 import './coded-errors';
 import { ModelStore } from '../src/engines/model-store';
-import { configureOffline } from '../src/engines/transformers/runtime';
 import { chooseDevice } from './device';
 import { acquireFrom } from './model-acquire';
 import { serveWidget } from './widget-service';
@@ -13,12 +12,25 @@ import { serveWidget } from './widget-service';
 const ORT_FOLDER = './ort/';
 const modelStore = ModelStore.open();
 
-configureOffline({
-  // Only cached models (`store/<key>`) are loaded, each file answered from OPFS: this root is never fetched. A path,
-  // not a URL: transformers.js reads "local" model files only from paths (an http URL would count as remote).
-  modelRoot: '/__self-retrieval-model-cache__/',
-  ortRoot: new URL(ORT_FOLDER, import.meta.url).href,
-  stored: async (key, path) => (await modelStore).read(key, path),
-});
+/** transformers.js is configured (and so fetched) with the first model: keyword search never loads it. */
+let runtime: Promise<void> | undefined;
+const configureRuntime = () =>
+  (runtime ??= import('../src/engines/transformers/runtime').then(({ configureOffline }) =>
+    configureOffline({
+      // Only cached models (`store/<key>`) are loaded, each file answered from OPFS: this root is never fetched. A
+      // path, not a URL: transformers.js reads "local" model files only from paths (an http URL would count as
+      // remote).
+      modelRoot: '/__self-retrieval-model-cache__/',
+      ortRoot: new URL(ORT_FOLDER, import.meta.url).href,
+      stored: async (key, path) => (await modelStore).read(key, path),
+    }),
+  ));
 
-serveWidget(self, { chooseDevice, acquireModel: acquireFrom(modelStore) });
+const acquire = acquireFrom(modelStore);
+serveWidget(self, {
+  chooseDevice,
+  acquireModel: async (...args) => {
+    await configureRuntime();
+    return acquire(...args);
+  },
+});

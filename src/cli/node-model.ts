@@ -10,7 +10,8 @@ import type { PassageKeyer } from '../core/passage-keyer';
 import { promptProfile } from '../core/prompt-profile';
 import type { RetrievalModel } from '../core/self-retriever';
 import { loadKeyer } from '../engines/transformers/keyer';
-import { loadTransformersLM, pickDtype } from '../engines/transformers/load';
+import { loadTransformersLM } from '../engines/transformers/load';
+import { pickDtype } from '../engines/transformers/pick-dtype';
 import { configureOffline } from '../engines/transformers/runtime';
 import { CliError } from './cli-error';
 

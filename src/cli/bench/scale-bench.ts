@@ -3,19 +3,21 @@
 // same folder (our CLI `index --sharded` with the demo model's corpus index; Pagefind's npm API), then a local
 // server that counts every byte serves both, and Chromium runs the same queries through each one's UI code: our
 // `<self-retrieval-search>` element (its worker reads the bundle lazily) and Pagefind's JS API (`search`, then
-// `data()` for the ten results a UI shows). Reported: build time, index bytes, bytes fetched for the first query
-// and for 20 queries, time to the first ten results (median of cold runs, each engine in a fresh browser context),
-// and test-split quality against the judgements (Pagefind's page hits are documents already; ours from `eval`,
-// in lexical and hybrid modes). Ratios are ours over Pagefind's, measured in the same run.
+// `data()` for the ten results a UI shows). Two query sets: the test split's 75 questions as written, and their
+// keyword form. Reported per set: index bytes fetched for the first query and for the first 20 (by kind of file),
+// time to the first ten results (median of cold runs, each in a fresh browser context), results per query and
+// quality against the judgements (Pagefind's page hits are documents already); and build time, index bytes, and
+// ours in lexical and hybrid modes from `eval`. Ratios are ours over Pagefind's, measured in the same run.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from '@playwright/test';
-import { formatQueriesTsv, formatTrecQrels } from '../../core/eval-data';
-import { meanMetrics, rankingMetrics, type RankingMetrics } from '../../core/metrics';
-import { CountingServer } from './counting-server';
-import { cranfieldSite, type JudgedSite } from './html-site';
+import { formatQueriesTsv, formatTrecQrels, type EvalQuery } from '../../core/eval-data';
+import { meanMetrics, rankingMetrics, type Qrels, type RankingMetrics } from '../../core/metrics';
+import type { ShardedManifest } from '../../core/sharded-bundle';
+import { CountingServer, type Fetched } from './counting-server';
+import { cranfieldSite } from './html-site';
 import { median, round } from './stats';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
@@ -130,29 +132,44 @@ function evalOurs(root: string, bundle: string, queries: string, qrels: string, 
 interface Engine {
   readonly name: 'ours' | 'pagefind';
   readonly page: string;
-  /** URL prefix of its index's data. */
-  readonly data: string;
-  readonly isData: (path: string) => boolean;
+  /** What kind of index file a fetched path is (`chunk`, `fragment`, …), or undefined for code. */
+  readonly kindOf: (path: string) => string | undefined;
   /** A result's path as the judgements name documents. */
   readonly docId: (path: string) => string;
 }
 
-/** Runs `queries` through one engine in a fresh context: each outcome and the bytes fetched up to it. */
+/** Index bytes by kind, and in all. */
+function bytesByKind(
+  engine: Engine,
+  fetched: readonly Fetched[],
+): { total: number; requests: number } & Record<string, number> {
+  const out: Record<string, number> = { total: 0, requests: 0 };
+  for (const f of fetched) {
+    const kind = engine.kindOf(f.path);
+    if (!kind) continue;
+    out[kind] = (out[kind] ?? 0) + f.bytes;
+    out['total']! += f.bytes;
+    out['requests']! += 1;
+  }
+  return out as { total: number; requests: number } & Record<string, number>;
+}
+
+/** Runs `queries` through one engine in a fresh browser context: each outcome with the files fetched for it. */
 async function session(
   browser: Browser,
   server: CountingServer,
   engine: Engine,
   queries: readonly string[],
-): Promise<{ outcomes: QueryOutcome[]; dataBytes: number[]; codeBytes: number }> {
+): Promise<{ outcomes: QueryOutcome[]; fetched: Fetched[][] }> {
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
     await page.goto(`${server.url}${engine.page}`);
     await page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true);
-    const from = server.log.length;
     const outcomes: QueryOutcome[] = [];
-    const dataBytes: number[] = [];
+    const fetched: Fetched[][] = [];
     for (const query of queries) {
+      const from = server.log.length;
       outcomes.push(
         await page.evaluate(
           ([q, k]) =>
@@ -160,26 +177,22 @@ async function session(
           [query, RESULTS] as const,
         ),
       );
-      dataBytes.push(
-        server.log
-          .slice(from)
-          .filter((f) => engine.isData(f.path))
-          .reduce((n, f) => n + f.bytes, 0),
-      );
+      fetched.push(server.log.slice(from));
     }
-    const codeBytes = server.log
-      .slice(from)
-      .filter((f) => !engine.isData(f.path) && !f.path.endsWith('.html'))
-      .reduce((n, f) => n + f.bytes, 0);
-    return { outcomes, dataBytes, codeBytes };
+    return { outcomes, fetched };
   } finally {
     await context.close();
   }
 }
 
-function quality(site: JudgedSite, outcomes: readonly QueryOutcome[], docId: (path: string) => string) {
-  const perQuery = site.queries.map((q, i) =>
-    rankingMetrics(outcomes[i]!.paths.map(docId), site.qrels.get(q.id) ?? new Map<string, number>()),
+function quality(
+  queries: readonly EvalQuery[],
+  qrels: Qrels,
+  outcomes: readonly QueryOutcome[],
+  docId: (path: string) => string,
+) {
+  const perQuery = queries.map((q, i) =>
+    rankingMetrics(outcomes[i]!.paths.map(docId), qrels.get(q.id) ?? new Map<string, number>()),
   );
   return meanMetrics(perQuery);
 }
@@ -190,6 +203,91 @@ const pick = (m: RankingMetrics) => ({
   'MRR@5': round(m['MRR@5'], 4),
   'nDCG@10': round(m['nDCG@10'], 4),
 });
+
+/**
+ * The keyword form of a query, as people type into a site's search box: its three longest words (ties: in the
+ * query's order), which are its content words far more often than not. Pagefind matches only pages that hold every
+ * term, so a question of fifteen words finds next to nothing there; this form asks both engines what each can answer.
+ */
+function keywordForm(text: string): string {
+  const words = [...new Set(text.toLowerCase().match(/[a-z]+/g) ?? [])];
+  const longest = [...words].sort((a, b) => b.length - a.length).slice(0, 3);
+  return words.filter((w) => longest.includes(w)).join(' ');
+}
+
+const kb = (bytes: number) => round(bytes / 1024, 1);
+
+/** Both engines on one query set: cold first queries, then one session of every query. */
+async function compare(
+  browser: Browser,
+  server: CountingServer,
+  engines: readonly Engine[],
+  queries: readonly EvalQuery[],
+  qrels: Qrels,
+) {
+  const texts = queries.map((q) => q.text);
+  const firstMs: Record<string, number[]> = { ours: [], pagefind: [] };
+  const first: Record<string, ReturnType<typeof bytesByKind>> = {};
+  for (let run = 0; run < COLD_RUNS; run++) {
+    for (const engine of run % 2 ? [...engines].reverse() : engines) {
+      const s = await session(browser, server, engine, texts.slice(0, 1));
+      firstMs[engine.name]!.push(s.outcomes[0]!.ms);
+      first[engine.name] = bytesByKind(engine, s.fetched[0]!);
+    }
+  }
+  const all: Record<string, Awaited<ReturnType<typeof session>>> = {};
+  for (const engine of engines) all[engine.name] = await session(browser, server, engine, texts);
+  const twenty = (engine: Engine) => bytesByKind(engine, all[engine.name]!.fetched.slice(0, SESSION_QUERIES).flat());
+  const [ours, pagefind] = engines as [Engine, Engine];
+  const report = {
+    queries: queries.length,
+    example: texts[0],
+    firstQueryKB: { ours: kb(first['ours']!.total), pagefind: kb(first['pagefind']!.total) },
+    firstQueryRequests: { ours: first['ours']!.requests, pagefind: first['pagefind']!.requests },
+    firstQueryKBByKind: { ours: kbs(first['ours']!), pagefind: kbs(first['pagefind']!) },
+    firstResultMs: { ours: round(median(firstMs['ours']!), 1), pagefind: round(median(firstMs['pagefind']!), 1) },
+    twentyQueriesKB: { ours: kb(twenty(ours).total), pagefind: kb(twenty(pagefind).total) },
+    twentyQueriesKBByKind: { ours: kbs(twenty(ours)), pagefind: kbs(twenty(pagefind)) },
+    resultsPerQuery: {
+      ours: round(mean(all['ours']!.outcomes.map((o) => o.paths.length)), 2),
+      pagefind: round(mean(all['pagefind']!.outcomes.map((o) => o.paths.length)), 2),
+    },
+    quality: {
+      oursWidget: pick(quality(queries, qrels, all['ours']!.outcomes, ours.docId)),
+      pagefind: pick(quality(queries, qrels, all['pagefind']!.outcomes, pagefind.docId)),
+    },
+  };
+  return {
+    report,
+    ratios: {
+      firstQueryKBOverPagefind: round(first['ours']!.total / first['pagefind']!.total, 3),
+      twentyQueriesKBOverPagefind: round(twenty(ours).total / twenty(pagefind).total, 3),
+      firstResultMsOverPagefind: round(median(firstMs['ours']!) / median(firstMs['pagefind']!), 3),
+    },
+    pagefindQuality: quality(queries, qrels, all['pagefind']!.outcomes, pagefind.docId),
+  };
+}
+
+const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
+const kbs = (bytes: Record<string, number>) =>
+  Object.fromEntries(
+    Object.entries(bytes)
+      .filter(([k]) => k !== 'requests' && k !== 'total')
+      .map(([k, v]) => [k, kb(v)]),
+  );
+
+/** What each of our bundle's files is, from its manifest. */
+function oursKinds(folder: string): (name: string) => string {
+  const manifest = JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8')) as ShardedManifest;
+  const kinds = new Map<string, string>([
+    ['manifest.json', 'manifest'],
+    [manifest.index.file, 'corpusIndex'],
+  ]);
+  for (const ref of manifest.lexical.chunks) kinds.set(ref.file, 'keywordChunks');
+  for (const ref of manifest.fragments.pages) kinds.set(ref.file, 'fragmentDirectory');
+  for (const ref of manifest.documentPages.pages) kinds.set(ref.file, 'documentRecords');
+  return (name) => kinds.get(name) ?? 'fragments';
+}
 
 export async function benchScale(root: string): Promise<Record<string, unknown>> {
   if (!existsSync(join(root, 'dist/widget.js')) || !existsSync(join(root, 'dist/cli/main.js'))) {
@@ -218,19 +316,25 @@ export async function benchScale(root: string): Promise<Record<string, unknown>>
       },
       { '/ours.html': OURS_PAGE, '/pagefind.html': PAGEFIND_PAGE },
     );
+    const oursKind = oursKinds(ours);
     const engines: Engine[] = [
       {
         name: 'ours',
         page: '/ours.html',
-        data: '/search/',
-        isData: (p) => p.startsWith('/search/'),
+        kindOf: (p) => (p.startsWith('/search/') ? oursKind(p.slice('/search/'.length)) : undefined),
         docId: (p) => p,
       },
       {
         name: 'pagefind',
         page: '/pagefind.html',
-        data: '/pagefind/',
-        isData: (p) => p.startsWith('/pagefind/') && !isPagefindCode(p),
+        kindOf: (p) =>
+          !p.startsWith('/pagefind/') || isPagefindCode(p)
+            ? undefined
+            : p.includes('/fragment/')
+              ? 'fragments'
+              : p.includes('/index/')
+                ? 'indexChunks'
+                : 'meta',
         docId: (p) => p.replace(/^\//, ''),
       },
     ];
@@ -239,21 +343,11 @@ export async function benchScale(root: string): Promise<Record<string, unknown>>
       executablePath: CHROMIUM,
       args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
     });
-    const queries = site.queries.map((q) => q.text);
-    const first: Record<string, { ms: number[]; dataBytes: number; requests: number; codeBytes: number }> = {};
-    for (let run = 0; run < COLD_RUNS; run++) {
-      for (const engine of run % 2 ? [...engines].reverse() : engines) {
-        const from = server.log.length;
-        const s = await session(browser, server, engine, queries.slice(0, 1));
-        const entry = (first[engine.name] ??= { ms: [], dataBytes: 0, requests: 0, codeBytes: 0 });
-        entry.ms.push(s.outcomes[0]!.ms);
-        entry.dataBytes = s.dataBytes[0]!;
-        entry.codeBytes = s.codeBytes;
-        entry.requests = server.log.slice(from).filter((f) => engine.isData(f.path)).length;
-      }
-    }
-    const all: Record<string, Awaited<ReturnType<typeof session>>> = {};
-    for (const engine of engines) all[engine.name] = await session(browser, server, engine, queries);
+
+    // The test split as written, and in keyword form.
+    const test = await compare(browser, server, engines, site.queries, site.qrels);
+    const keywordQueries = site.queries.map((q) => ({ ...q, text: keywordForm(q.text) }));
+    const keywords = await compare(browser, server, engines, keywordQueries, site.qrels);
 
     const queryFile = join(work, 'queries.tsv');
     const qrelsFile = join(work, 'qrels.txt');
@@ -261,13 +355,9 @@ export async function benchScale(root: string): Promise<Record<string, unknown>>
     writeFileSync(qrelsFile, formatTrecQrels(site.qrels));
     const oursLexical = evalOurs(root, ours, queryFile, qrelsFile, 'lexical');
     const oursHybrid = evalOurs(root, ours, queryFile, qrelsFile, 'hybrid');
-    const pagefindQuality = quality(site, all['pagefind']!.outcomes, engines[1]!.docId);
-    const widgetQuality = quality(site, all['ours']!.outcomes, engines[0]!.docId);
+    const mrrOver = (m: RankingMetrics) => round(m['MRR@5'] / test.pagefindQuality['MRR@5'], 3);
 
-    const kb = (bytes: number) => round(bytes / 1024, 1);
-    const firstMs = (name: string) => median(first[name]!.ms);
-    const twenty = (name: string) => all[name]!.dataBytes[SESSION_QUERIES - 1]!;
-    const report = {
+    return {
       site: 'cranfield',
       pages: site.pages,
       inputMB: round(inputBytes / 2 ** 20, 3),
@@ -278,37 +368,18 @@ export async function benchScale(root: string): Promise<Record<string, unknown>>
         oursOverPagefind: round(oursBuildMs / pagefindBuildMs, 2),
       },
       indexKB: { ours: kb(oursBytes), pagefind: kb(pagefindBytes) },
-      firstQuery: {
-        oursKB: kb(first['ours']!.dataBytes),
-        pagefindKB: kb(first['pagefind']!.dataBytes),
-        oursRequests: first['ours']!.requests,
-        pagefindRequests: first['pagefind']!.requests,
-        codeKB: { ours: kb(first['ours']!.codeBytes), pagefind: kb(first['pagefind']!.codeBytes) },
-        oursMs: round(firstMs('ours'), 1),
-        pagefindMs: round(firstMs('pagefind'), 1),
+      testQueries: {
+        ...test.report,
+        quality: { ...test.report.quality, oursLexical: pick(oursLexical), oursHybrid: pick(oursHybrid) },
       },
-      twentyQueriesKB: { ours: kb(twenty('ours')), pagefind: kb(twenty('pagefind')) },
-      quality: {
-        queries: site.queries.length,
-        pagefind: pick(pagefindQuality),
-        oursLexical: pick(oursLexical),
-        oursHybrid: pick(oursHybrid),
-        oursWidget: pick(widgetQuality),
-      },
-    };
-    return {
-      ...report,
-      // The issue's target keys, ours over Pagefind's unless named otherwise.
+      keywordQueries: keywords.report,
+      // The issue's target keys, on the test queries as written; ours over Pagefind's unless named otherwise.
       bundleBytesPerInputMB: round(oursBytes / inputBytes, 3),
       bundleBytesPerTextMB: round(oursBytes / site.textBytes, 3),
-      firstQueryKB: kb(first['ours']!.dataBytes),
-      firstQueryKBOverPagefind: round(first['ours']!.dataBytes / first['pagefind']!.dataBytes, 3),
-      twentyQueriesKBOverPagefind: round(twenty('ours') / twenty('pagefind'), 3),
-      firstResultMsOverPagefind: round(firstMs('ours') / firstMs('pagefind'), 3),
-      cranfieldMRR5OverPagefind: {
-        lexical: round(oursLexical['MRR@5'] / pagefindQuality['MRR@5'], 3),
-        hybrid: round(oursHybrid['MRR@5'] / pagefindQuality['MRR@5'], 3),
-      },
+      firstQueryKB: test.report.firstQueryKB.ours,
+      ...test.ratios,
+      keywordQueryRatios: keywords.ratios,
+      cranfieldMRR5OverPagefind: { lexical: mrrOver(oursLexical), hybrid: mrrOver(oursHybrid) },
     };
   } finally {
     await browser?.close();

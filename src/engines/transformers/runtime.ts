@@ -10,6 +10,7 @@ import {
   type PreTrainedTokenizer,
 } from '@huggingface/transformers';
 import { parseModelCard, type Dtype, type ModelCard } from '../../core/model-card';
+import { STORE_PREFIX } from './store-id';
 
 export type Device = 'webgpu' | 'wasm' | 'cpu';
 
@@ -20,13 +21,6 @@ export interface OfflineSources {
   readonly ortRoot?: string;
   /** Files of cached models (model-store.ts), read for model ids under `store/` instead of fetching them. */
   readonly stored?: (key: string, path: string) => Promise<Blob | undefined>;
-}
-
-/** Model ids `store/<key>` name models in the model cache rather than folders under the model root. */
-export const STORE_PREFIX = 'store/';
-
-export function storedModelId(key: string): string {
-  return `${STORE_PREFIX}${key}`;
 }
 
 /** Load models only from our own origin or disk: no hub, no CDN, no browser cache of model files here
