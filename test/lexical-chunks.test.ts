@@ -87,4 +87,30 @@ describe('the lexical index split by term', () => {
       { numRuns: 300 },
     );
   });
+
+  it('builds the same statistics and scores as MiniSearch from arbitrary passages, empty fields included', () => {
+    const word = fc.oneof(
+      fc.constantFrom('wing', 'Wing', 'flow', 'naïve', 'über', 'x', ''),
+      fc.string({ maxLength: 5 }),
+    );
+    const field = fc
+      .tuple(fc.array(word, { maxLength: 12 }), fc.constantFrom(' ', ', ', '-', '\n'))
+      .map(([words, separator]) => words.join(separator));
+    const corpus = fc.array(fc.record({ title: field, text: field }), { minLength: 1, maxLength: 30 });
+    fc.assert(
+      fc.property(corpus, fc.array(word, { minLength: 1, maxLength: 4 }), (docs, terms) => {
+        const passages = docs.map((d, entry) => ({ entry, ...d }));
+        const index = LexicalIndex.empty();
+        index.add(passages);
+        const small = splitLexicalIndex(passages, 64);
+        const text = terms.join(' ');
+        expect(scoreTerms(text, small.stats, reader(small).postings, Infinity)).toEqual(index.query(text, Infinity));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('refuses entries out of order', () => {
+    expect(() => splitLexicalIndex([documents[1]!, documents[0]!])).toThrow(RangeError);
+  });
 });

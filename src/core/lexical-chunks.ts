@@ -4,8 +4,8 @@
 // score. Scoring is MiniSearch's BM25+ exactly as `LexicalIndex` runs it — the same tokenizer and term processing,
 // the same per-field document frequencies, boosts, summation order and tie order — so a sharded bundle ranks the
 // keyword matches exactly as a one-file bundle does.
-import MiniSearch, { type AsPlainObject } from 'minisearch';
-import { LexicalIndex, LEXICAL_FIELDS, LEXICAL_BOOST, type LexicalDocument, type LexicalHit } from './lexical-index';
+import MiniSearch from 'minisearch';
+import { LEXICAL_FIELDS, LEXICAL_BOOST, type LexicalDocument, type LexicalHit } from './lexical-index';
 
 /** Raw bytes a chunk aims at (encoded, before compression). */
 export const CHUNK_BYTES = 24 * 1024;
@@ -35,54 +35,144 @@ export interface SplitLexicalIndex {
   readonly chunks: readonly LexicalChunk[];
 }
 
-/** Builds the BM25 index of `documents` (entry = position) and splits it by term. */
-export function splitLexicalIndex(documents: readonly LexicalDocument[], chunkBytes = CHUNK_BYTES): SplitLexicalIndex {
-  const lexical = LexicalIndex.empty();
-  lexical.add(documents);
-  const plain: AsPlainObject = lexical.snapshot();
-  const fieldIds = LEXICAL_FIELDS.map((field) => plain.fieldIds[field]!);
-  const entryOf = (shortId: string) => plain.documentIds[shortId] as number;
-  const lengthOf = (shortId: string, field: number) => plain.fieldLength[shortId]![fieldIds[field]!]!;
-  const terms = plain.index.map(([term]) => term).sort(compareTerms);
-  const byTerm = new Map(plain.index);
+/** An Int32Array that grows as it is appended to. */
+class Int32Log {
+  #data = new Int32Array(1024);
+  length = 0;
+  push(value: number): void {
+    if (this.length === this.#data.length) {
+      const grown = new Int32Array(this.#data.length * 2);
+      grown.set(this.#data);
+      this.#data = grown;
+    }
+    this.#data[this.length++] = value;
+  }
+  get(i: number): number {
+    return this.#data[i]!;
+  }
+}
 
+const tokenize = MiniSearch.getDefault('tokenize') as (text: string) => string[];
+const processTerm = MiniSearch.getDefault('processTerm') as (
+  term: string,
+) => string | string[] | null | undefined | false;
+
+/**
+ * Builds the BM25 postings of passages added one at a time (entries ascending) in typed arrays — no per-posting
+ * object, so a million passages fit in one process — and cuts them, terms sorted, into chunks. Terms, field lengths
+ * and statistics are derived exactly as MiniSearch derives them (`LexicalIndex`'s options: its default tokenizer and
+ * term processing; a field's length is its count of distinct raw tokens; the average is updated in MiniSearch's
+ * order of operations), so the chunks score exactly as `LexicalIndex` does.
+ */
+export class LexicalIndexBuilder {
+  readonly #termIds = new Map<string, number>();
+  readonly #terms: string[] = [];
+  /** Per field: one row per (passage, distinct term) — the term, the entry, the term frequency. */
+  readonly #postings = LEXICAL_FIELDS.map(() => ({ term: new Int32Log(), entry: new Int32Log(), tf: new Int32Log() }));
+  /** Per field: each passage's field length, in the order added. */
+  readonly #lengths = LEXICAL_FIELDS.map(() => new Int32Log());
+  readonly #entries = new Int32Log();
+  readonly #average = LEXICAL_FIELDS.map(() => 0);
+  #count = 0;
+
+  add(document: LexicalDocument): void {
+    const last = this.#count > 0 ? this.#entries.get(this.#count - 1) : -1;
+    if (!Number.isSafeInteger(document.entry) || document.entry <= last) {
+      throw new RangeError(`entries must be added in ascending order (${document.entry} after ${last})`);
+    }
+    this.#entries.push(document.entry);
+    const counts = new Map<number, number>();
+    LEXICAL_FIELDS.forEach((field, f) => {
+      const tokens = tokenize(document[field]);
+      const length = new Set(tokens).size;
+      this.#lengths[f]!.push(length);
+      this.#average[f] = (this.#average[f]! * this.#count + length) / (this.#count + 1);
+      counts.clear();
+      for (const token of tokens) {
+        const processed = processTerm(token);
+        for (const term of Array.isArray(processed) ? processed : [processed]) {
+          if (!term) continue;
+          let id = this.#termIds.get(term);
+          if (id === undefined) {
+            id = this.#terms.push(term) - 1;
+            this.#termIds.set(term, id);
+          }
+          counts.set(id, (counts.get(id) ?? 0) + 1);
+        }
+      }
+      const postings = this.#postings[f]!;
+      for (const [term, tf] of counts) {
+        postings.term.push(term);
+        postings.entry.push(this.#count);
+        postings.tf.push(tf);
+      }
+    });
+    this.#count++;
+  }
+
+  get stats(): LexicalStats {
+    return { documentCount: this.#count, averageFieldLength: [...this.#average] };
+  }
+
+  /** The chunks of about `chunkBytes` encoded bytes, terms in code-unit order, each with its first term. */
+  *chunks(chunkBytes = CHUNK_BYTES): Generator<{ readonly firstTerm: string; readonly chunk: LexicalChunk }> {
+    // Per field, the rows grouped by term (a counting sort keeps each term's rows in the order added: by entry).
+    const byTerm = this.#postings.map((postings) => {
+      const n = postings.term.length;
+      const start = new Int32Array(this.#terms.length + 1);
+      for (let i = 0; i < n; i++) start[postings.term.get(i) + 1]!++;
+      for (let t = 0; t < this.#terms.length; t++) start[t + 1]! += start[t]!;
+      const next = start.slice(0, this.#terms.length);
+      const rows = new Int32Array(n);
+      for (let i = 0; i < n; i++) rows[next[postings.term.get(i)]!++] = i;
+      return { start, rows };
+    });
+    const order = this.#terms.map((_, id) => id).sort((a, b) => compareTerms(this.#terms[a]!, this.#terms[b]!));
+    let current = new Map<string, TermPostings>();
+    let firstTerm = '';
+    let size = 0;
+    for (const id of order) {
+      const term = this.#terms[id]!;
+      const fields = byTerm.map(({ start, rows }, f) => {
+        const { entry, tf } = this.#postings[f]!;
+        const lengths = this.#lengths[f]!;
+        const flat: number[] = [];
+        let previous = 0;
+        for (let r = start[id]!; r < start[id + 1]!; r++) {
+          const row = rows[r]!;
+          const position = entry.get(row);
+          const at = this.#entries.get(position);
+          flat.push(at - previous, tf.get(row), lengths.get(position));
+          previous = at;
+        }
+        return flat;
+      });
+      // About what the encoding takes: the term, the counts, ~1.5 bytes per number.
+      const bytes = term.length + 4 + fields.reduce((n, p) => n + p.length * 1.5, 0);
+      if (size > 0 && size + bytes > chunkBytes) {
+        yield { firstTerm, chunk: { terms: current } };
+        current = new Map();
+        size = 0;
+      }
+      if (size === 0) firstTerm = term;
+      current.set(term, fields);
+      size += bytes;
+    }
+    if (size > 0) yield { firstTerm, chunk: { terms: current } };
+  }
+}
+
+/** The BM25 index of `documents` (entries ascending) split by term, all chunks at once. */
+export function splitLexicalIndex(documents: Iterable<LexicalDocument>, chunkBytes = CHUNK_BYTES): SplitLexicalIndex {
+  const builder = new LexicalIndexBuilder();
+  for (const document of documents) builder.add(document);
   const firstTerms: string[] = [];
   const chunks: LexicalChunk[] = [];
-  let current = new Map<string, TermPostings>();
-  let size = 0;
-  for (const term of terms) {
-    const data = byTerm.get(term)!;
-    const postings = fieldIds.map((fieldId, field) => {
-      const flat: number[] = [];
-      let previous = 0;
-      // Object keys that are integers iterate in ascending order: the order `MiniSearch.loadJS` builds its maps in.
-      for (const [shortId, tf] of Object.entries(data[String(fieldId)] ?? {})) {
-        const entry = entryOf(shortId);
-        flat.push(entry - previous, tf, lengthOf(shortId, field));
-        previous = entry;
-      }
-      return flat;
-    });
-    // About what the encoding takes: the term, the counts, ~1.5 bytes per number.
-    const bytes = term.length + 4 + postings.reduce((n, p) => n + p.length * 1.5, 0);
-    if (size > 0 && size + bytes > chunkBytes) {
-      chunks.push({ terms: current });
-      current = new Map();
-      size = 0;
-    }
-    if (size === 0) firstTerms.push(term);
-    current.set(term, postings);
-    size += bytes;
+  for (const { firstTerm, chunk } of builder.chunks(chunkBytes)) {
+    firstTerms.push(firstTerm);
+    chunks.push(chunk);
   }
-  if (size > 0) chunks.push({ terms: current });
-  return {
-    stats: {
-      documentCount: plain.documentCount,
-      averageFieldLength: fieldIds.map((id) => plain.averageFieldLength[id]!),
-    },
-    firstTerms,
-    chunks,
-  };
+  return { stats: builder.stats, firstTerms, chunks };
 }
 
 /** A term's postings in a chunk. */
@@ -188,11 +278,6 @@ export function chunkOf(firstTerms: readonly string[], term: string): number {
   }
   return found;
 }
-
-const tokenize = MiniSearch.getDefault('tokenize') as (text: string) => string[];
-const processTerm = MiniSearch.getDefault('processTerm') as (
-  term: string,
-) => string | string[] | null | undefined | false;
 
 /** The query's terms as MiniSearch derives them (one per occurrence: a repeated term counts again). */
 export function queryTerms(text: string): string[] {

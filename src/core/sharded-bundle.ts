@@ -25,7 +25,7 @@ import {
   encodeChunk,
   queryTerms,
   scoreTerms,
-  splitLexicalIndex,
+  LexicalIndexBuilder,
   termPostings,
   type LexicalChunk,
   type LexicalStats,
@@ -129,12 +129,15 @@ export async function shardedBundle(
   const pages: ShardRef[] = [];
   for (let i = 0; i < fragmentRefs.length; i += perPage)
     pages.push(await put(json(fragmentRefs.slice(i, i + perPage))));
-  const split = splitLexicalIndex(
-    passages.map((p, entry) => ({ entry, title: p.title, text: p.text })),
-    options.chunkBytes,
-  );
+  // Keyword chunks are encoded as they are cut: the whole split index is never held at once.
+  const lexical = new LexicalIndexBuilder();
+  passages.forEach((p, entry) => lexical.add({ entry, title: p.title, text: p.text }));
+  const firstTerms: string[] = [];
   const chunks: ShardRef[] = [];
-  for (const chunk of split.chunks) chunks.push(await put(encodeChunk(chunk)));
+  for (const { firstTerm, chunk } of lexical.chunks(options.chunkBytes)) {
+    firstTerms.push(firstTerm);
+    chunks.push(await put(encodeChunk(chunk)));
+  }
 
   const manifest: ShardedManifest = {
     format: BUNDLE_FORMAT,
@@ -147,7 +150,7 @@ export async function shardedBundle(
     index,
     documentPages,
     fragments: { perFragment, perPage, pages },
-    lexical: { stats: split.stats, firstTerms: split.firstTerms, chunks },
+    lexical: { stats: lexical.stats, firstTerms, chunks },
   };
   files.set(MANIFEST_FILE, json(manifest));
   return { manifest, files };
