@@ -11,13 +11,13 @@ import { benchSearch } from './bench/search-bench';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-const SECTIONS: Record<string, () => Promise<Record<string, unknown>>> = {
+const SECTIONS: Record<string, (args: readonly string[]) => Promise<Record<string, unknown>>> = {
   model: () => benchModel(`${ROOT}public/models/`, 'cranfield-tiny'),
   index: () => benchIndex(ROOT),
   ingest: () => benchIngest(ROOT),
   search: () => benchSearch(ROOT),
   download: () => benchDownload(),
-  scale: () => benchScale(ROOT),
+  scale: (args) => benchScale(ROOT, args),
 };
 
 /** `self-retrieval bench [--json] [--only=a,b]`. */
@@ -30,7 +30,7 @@ export async function runBench(args: readonly string[]): Promise<void> {
     const run = SECTIONS[name];
     if (!run) throw new UsageError(`unknown benchmark section "${name}" (known: ${Object.keys(SECTIONS).join(', ')})`);
     if (!json) process.stderr.write(`running ${name}…\n`);
-    report[name] = await run();
+    report[name] = await run(args);
   }
   if (json) {
     process.stdout.write(JSON.stringify(report) + '\n');

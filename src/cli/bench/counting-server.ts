@@ -1,10 +1,13 @@
 // A static file server for the scale benchmark that counts what each engine fetches: URL prefixes map to folders,
 // every response's path and body bytes are logged, and nothing is compressed on the way (both engines' index files
-// are compressed already), so bytes logged are bytes a real host would send.
+// are compressed already), so bytes logged are bytes a real host would send. Every response makes the page
+// cross-origin isolated, so the driver can ask the browser what the tab holds (measureUserAgentSpecificMemory).
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
+
+const ISOLATED = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -38,7 +41,7 @@ export class CountingServer {
       const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
       const page = pages[path];
       if (page !== undefined) {
-        res.writeHead(200, { 'Content-Type': TYPES['.html']!, 'Cache-Control': 'no-store' }).end(page);
+        res.writeHead(200, { ...ISOLATED, 'Content-Type': TYPES['.html']!, 'Cache-Control': 'no-store' }).end(page);
         return;
       }
       const file = locate(routes, path);
@@ -49,6 +52,7 @@ export class CountingServer {
       const bytes = statSync(file).size;
       holder.self?.log.push({ path, bytes });
       res.writeHead(200, {
+        ...ISOLATED,
         'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
         'Content-Length': String(bytes),
         'Cache-Control': 'no-store',

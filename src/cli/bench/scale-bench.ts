@@ -17,6 +17,7 @@ import { formatQueriesTsv, formatTrecQrels, type EvalQuery } from '../../core/ev
 import { meanMetrics, rankingMetrics, type Qrels, type RankingMetrics } from '../../core/metrics';
 import type { ShardedManifest } from '../../core/sharded-bundle';
 import { CountingServer, type Fetched } from './counting-server';
+import type { GatheredSite } from './gather-site';
 import { cranfieldSite } from './html-site';
 import { median, round } from './stats';
 
@@ -109,12 +110,22 @@ async function buildPagefind(pages: string, out: string): Promise<number> {
   return ms;
 }
 
-function buildOurs(root: string, pages: string, out: string): number {
+function buildOurs(root: string, pages: string, out: string, extra: readonly string[] = []): number {
   const started = performance.now();
   execFileSync(
     process.execPath,
-    [join(root, 'bin/self-retrieval.mjs'), 'index', pages, '--sharded', '--out', out, '--model', 'cranfield-tiny'],
-    { stdio: 'pipe' },
+    [
+      join(root, 'bin/self-retrieval.mjs'),
+      'index',
+      pages,
+      '--sharded',
+      '--out',
+      out,
+      '--model',
+      'cranfield-tiny',
+      ...extra,
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'], maxBuffer: 1 << 26 },
   );
   return performance.now() - started;
 }
@@ -160,7 +171,7 @@ async function session(
   server: CountingServer,
   engine: Engine,
   queries: readonly string[],
-): Promise<{ outcomes: QueryOutcome[]; fetched: Fetched[][] }> {
+): Promise<{ outcomes: QueryOutcome[]; fetched: Fetched[][]; tabBytes: number }> {
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
@@ -179,7 +190,14 @@ async function session(
       );
       fetched.push(server.log.slice(from));
     }
-    return { outcomes, fetched };
+    // What the tab holds once its queries are done, its workers included (the server makes the page
+    // cross-origin isolated, which this measurement needs).
+    const tabBytes = await page.evaluate(async () => {
+      const measure = (performance as unknown as { measureUserAgentSpecificMemory?: () => Promise<{ bytes: number }> })
+        .measureUserAgentSpecificMemory;
+      return measure ? (await measure.call(performance)).bytes : NaN;
+    });
+    return { outcomes, fetched, tabBytes };
   } finally {
     await context.close();
   }
@@ -217,13 +235,13 @@ function keywordForm(text: string): string {
 
 const kb = (bytes: number) => round(bytes / 1024, 1);
 
-/** Both engines on one query set: cold first queries, then one session of every query. */
+/** Both engines on one query set: cold first queries, then one session of every query (judged when `qrels`). */
 async function compare(
   browser: Browser,
   server: CountingServer,
   engines: readonly Engine[],
   queries: readonly EvalQuery[],
-  qrels: Qrels,
+  qrels?: Qrels,
 ) {
   const texts = queries.map((q) => q.text);
   const firstMs: Record<string, number[]> = { ours: [], pagefind: [] };
@@ -239,6 +257,8 @@ async function compare(
   for (const engine of engines) all[engine.name] = await session(browser, server, engine, texts);
   const twenty = (engine: Engine) => bytesByKind(engine, all[engine.name]!.fetched.slice(0, SESSION_QUERIES).flat());
   const [ours, pagefind] = engines as [Engine, Engine];
+  const judged = (engine: Engine) => qrels && quality(queries, qrels, all[engine.name]!.outcomes, engine.docId);
+  const mb = (bytes: number) => round(bytes / 2 ** 20, 1);
   const report = {
     queries: queries.length,
     example: texts[0],
@@ -252,10 +272,8 @@ async function compare(
       ours: round(mean(all['ours']!.outcomes.map((o) => o.paths.length)), 2),
       pagefind: round(mean(all['pagefind']!.outcomes.map((o) => o.paths.length)), 2),
     },
-    quality: {
-      oursWidget: pick(quality(queries, qrels, all['ours']!.outcomes, ours.docId)),
-      pagefind: pick(quality(queries, qrels, all['pagefind']!.outcomes, pagefind.docId)),
-    },
+    tabMB: { ours: mb(all['ours']!.tabBytes), pagefind: mb(all['pagefind']!.tabBytes) },
+    ...(qrels ? { quality: { oursWidget: pick(judged(ours)!), pagefind: pick(judged(pagefind)!) } } : {}),
   };
   return {
     report,
@@ -264,7 +282,8 @@ async function compare(
       twentyQueriesKBOverPagefind: round(twenty(ours).total / twenty(pagefind).total, 3),
       firstResultMsOverPagefind: round(median(firstMs['ours']!) / median(firstMs['pagefind']!), 3),
     },
-    pagefindQuality: quality(queries, qrels, all['pagefind']!.outcomes, pagefind.docId),
+    tabBytes: all['ours']!.tabBytes,
+    pagefindQuality: judged(pagefind),
   };
 }
 
@@ -289,16 +308,69 @@ function oursKinds(folder: string): (name: string) => string {
   return (name) => kinds.get(name) ?? 'fragments';
 }
 
-export async function benchScale(root: string): Promise<Record<string, unknown>> {
-  if (!existsSync(join(root, 'dist/widget.js')) || !existsSync(join(root, 'dist/cli/main.js'))) {
-    throw new Error('the scale benchmark serves the built widget and runs the built CLI: run `npm run build` first');
-  }
+/** A site indexed by both engines, served by a counting server, and the engines' pages on it. */
+interface Served {
+  readonly server: CountingServer;
+  readonly engines: readonly Engine[];
+}
+
+async function serve(root: string, ours: string, pagefindOut: string): Promise<Served> {
+  const server = await CountingServer.start(
+    {
+      '/search/': ours,
+      '/pagefind/': pagefindOut,
+      '/widget/': join(root, 'dist/widget'),
+      '/widget.js': join(root, 'dist/widget.js'),
+    },
+    { '/ours.html': OURS_PAGE, '/pagefind.html': PAGEFIND_PAGE },
+  );
+  const oursKind = oursKinds(ours);
+  const engines: Engine[] = [
+    {
+      name: 'ours',
+      page: '/ours.html',
+      kindOf: (p) => (p.startsWith('/search/') ? oursKind(p.slice('/search/'.length)) : undefined),
+      docId: (p) => p,
+    },
+    {
+      name: 'pagefind',
+      page: '/pagefind.html',
+      kindOf: (p) =>
+        !p.startsWith('/pagefind/') || isPagefindCode(p)
+          ? undefined
+          : p.includes('/fragment/')
+            ? 'fragments'
+            : p.includes('/index/')
+              ? 'indexChunks'
+              : 'meta',
+      docId: (p) => p.replace(/^\//, ''),
+    },
+  ];
+  return { server, engines };
+}
+
+async function launch(): Promise<Browser> {
+  const { chromium } = await import('@playwright/test');
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    // Eager memory measurement: measureUserAgentSpecificMemory answers at once instead of at the next GC.
+    args: [
+      '--headless=new',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--enable-blink-features=ForceEagerMeasureMemory',
+    ],
+  });
+}
+
+/** Cranfield as 1,400 pages, built by both in this run, with the test split's questions and their keyword form. */
+async function cranfield(root: string, browser: Browser): Promise<Record<string, unknown>> {
   const work = mkdtempSync(join(tmpdir(), 'sr-scale-'));
   const pages = join(work, 'site');
   const ours = join(work, 'search');
   const pagefindOut = join(work, 'pagefind');
-  let server: CountingServer | undefined;
-  let browser: Browser | undefined;
+  let served: Served | undefined;
   try {
     const site = cranfieldSite(join(root, 'public/demo/cranfield'), pages);
     const inputBytes = folderBytes(pages);
@@ -306,48 +378,10 @@ export async function benchScale(root: string): Promise<Record<string, unknown>>
     const oursBuildMs = buildOurs(root, pages, ours);
     const oursBytes = folderBytes(ours);
     const pagefindBytes = folderBytes(pagefindOut, (name) => !isPagefindCode(name));
-
-    server = await CountingServer.start(
-      {
-        '/search/': ours,
-        '/pagefind/': pagefindOut,
-        '/widget/': join(root, 'dist/widget'),
-        '/widget.js': join(root, 'dist/widget.js'),
-      },
-      { '/ours.html': OURS_PAGE, '/pagefind.html': PAGEFIND_PAGE },
-    );
-    const oursKind = oursKinds(ours);
-    const engines: Engine[] = [
-      {
-        name: 'ours',
-        page: '/ours.html',
-        kindOf: (p) => (p.startsWith('/search/') ? oursKind(p.slice('/search/'.length)) : undefined),
-        docId: (p) => p,
-      },
-      {
-        name: 'pagefind',
-        page: '/pagefind.html',
-        kindOf: (p) =>
-          !p.startsWith('/pagefind/') || isPagefindCode(p)
-            ? undefined
-            : p.includes('/fragment/')
-              ? 'fragments'
-              : p.includes('/index/')
-                ? 'indexChunks'
-                : 'meta',
-        docId: (p) => p.replace(/^\//, ''),
-      },
-    ];
-    const { chromium } = await import('@playwright/test');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-
-    // The test split as written, and in keyword form.
-    const test = await compare(browser, server, engines, site.queries, site.qrels);
+    served = await serve(root, ours, pagefindOut);
+    const test = await compare(browser, served.server, served.engines, site.queries, site.qrels);
     const keywordQueries = site.queries.map((q) => ({ ...q, text: keywordForm(q.text) }));
-    const keywords = await compare(browser, server, engines, keywordQueries, site.qrels);
+    const keywords = await compare(browser, served.server, served.engines, keywordQueries, site.qrels);
 
     const queryFile = join(work, 'queries.tsv');
     const qrelsFile = join(work, 'qrels.txt');
@@ -355,10 +389,8 @@ export async function benchScale(root: string): Promise<Record<string, unknown>>
     writeFileSync(qrelsFile, formatTrecQrels(site.qrels));
     const oursLexical = evalOurs(root, ours, queryFile, qrelsFile, 'lexical');
     const oursHybrid = evalOurs(root, ours, queryFile, qrelsFile, 'hybrid');
-    const mrrOver = (m: RankingMetrics) => round(m['MRR@5'] / test.pagefindQuality['MRR@5'], 3);
-
+    const mrrOver = (m: RankingMetrics) => round(m['MRR@5'] / test.pagefindQuality!['MRR@5'], 3);
     return {
-      site: 'cranfield',
       pages: site.pages,
       inputMB: round(inputBytes / 2 ** 20, 3),
       textMB: round(site.textBytes / 2 ** 20, 3),
@@ -373,17 +405,125 @@ export async function benchScale(root: string): Promise<Record<string, unknown>>
         quality: { ...test.report.quality, oursLexical: pick(oursLexical), oursHybrid: pick(oursHybrid) },
       },
       keywordQueries: keywords.report,
-      // The issue's target keys, on the test queries as written; ours over Pagefind's unless named otherwise.
       bundleBytesPerInputMB: round(oursBytes / inputBytes, 3),
       bundleBytesPerTextMB: round(oursBytes / site.textBytes, 3),
-      firstQueryKB: test.report.firstQueryKB.ours,
-      ...test.ratios,
+      ratios: test.ratios,
       keywordQueryRatios: keywords.ratios,
       cranfieldMRR5OverPagefind: { lexical: mrrOver(oursLexical), hybrid: mrrOver(oursHybrid) },
     };
   } finally {
-    await browser?.close();
-    await server?.close();
+    await served?.server.close();
     rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Twenty keyword queries from the site itself: from evenly spaced pages, the two longest words of the text. */
+function siteQueries(pages: string, count = SESSION_QUERIES): EvalQuery[] {
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (name.endsWith('.html')) files.push(path);
+    }
+  };
+  walk(pages);
+  return Array.from({ length: count }, (_, i) => {
+    const html = readFileSync(files[Math.floor(((i + 0.5) * files.length) / count)]!, 'utf8');
+    const text = (/<p>([^<]*)<\/p>/.exec(html)?.[1] ?? '').toLowerCase();
+    const words = [...new Set(text.match(/[a-z]{4,}/g) ?? [])];
+    const longest = [...words].sort((a, b) => b.length - a.length).slice(0, 2);
+    return { id: String(i + 1), text: words.filter((w) => longest.includes(w)).join(' ') };
+  });
+}
+
+/**
+ * The large site: a folder from `npm run bench:gather -- --out <dir>/pages`, indexed by both engines once (ours
+ * with the passage size it was gathered for; the build times kept in `<dir>/build.json`, as a rebuild takes
+ * minutes), then the same browser measurements with twenty keyword queries drawn from its pages.
+ */
+async function large(root: string, browser: Browser, dir: string): Promise<Record<string, unknown>> {
+  const pages = join(dir, 'pages');
+  const gathered = JSON.parse(readFileSync(`${pages}.json`, 'utf8')) as GatheredSite;
+  const ours = join(dir, 'search');
+  const pagefindOut = join(dir, 'pagefind');
+  const buildFile = join(dir, 'build.json');
+  if (!existsSync(buildFile)) {
+    rmSync(ours, { recursive: true, force: true });
+    rmSync(pagefindOut, { recursive: true, force: true });
+    const pagefindMs = await buildPagefind(pages, pagefindOut);
+    const oursMs = buildOurs(root, pages, ours, ['--words', String(gathered.passageWords)]);
+    writeFileSync(buildFile, JSON.stringify({ oursMs, pagefindMs }));
+  }
+  const build = JSON.parse(readFileSync(buildFile, 'utf8')) as { oursMs: number; pagefindMs: number };
+  const manifest = JSON.parse(readFileSync(join(ours, 'manifest.json'), 'utf8')) as ShardedManifest;
+  const inputBytes = folderBytes(pages);
+  const oursBytes = folderBytes(ours);
+  const served = await serve(root, ours, pagefindOut);
+  try {
+    const queries = siteQueries(pages);
+    const run = await compare(browser, served.server, served.engines, queries);
+    const corpusIndexBytes = statSync(join(ours, manifest.index.file)).size;
+    return {
+      pages: gathered.pages,
+      passages: manifest.passages,
+      inputMB: round(inputBytes / 2 ** 20, 1),
+      textMB: round(gathered.textBytes / 2 ** 20, 1),
+      build: {
+        oursMs: Math.round(build.oursMs),
+        pagefindMs: Math.round(build.pagefindMs),
+        oursOverPagefind: round(build.oursMs / build.pagefindMs, 2),
+        indexPassagesPerSec: Math.round(manifest.passages / (build.oursMs / 1000)),
+      },
+      indexMB: {
+        ours: round(oursBytes / 2 ** 20, 1),
+        pagefind: round(folderBytes(pagefindOut, (n) => !isPagefindCode(n)) / 2 ** 20, 1),
+      },
+      corpusIndexBytesPerPassage: round(corpusIndexBytes / manifest.passages, 2),
+      queries: run.report,
+      bundleBytesPerInputMB: round(oursBytes / inputBytes, 3),
+      ratios: run.ratios,
+      tabBytes: run.tabBytes,
+    };
+  } finally {
+    await served.server.close();
+  }
+}
+
+/** `--large=<dir>` adds the large site (see `large`). */
+export async function benchScale(root: string, args: readonly string[] = []): Promise<Record<string, unknown>> {
+  if (!existsSync(join(root, 'dist/widget.js')) || !existsSync(join(root, 'dist/cli/main.js'))) {
+    throw new Error('the scale benchmark serves the built widget and runs the built CLI: run `npm run build` first');
+  }
+  const largeDir = args.find((a) => a.startsWith('--large='))?.slice('--large='.length);
+  const browser = await launch();
+  try {
+    const small = await cranfield(root, browser);
+    const big = largeDir ? await large(root, browser, largeDir) : undefined;
+    const ratios = small['ratios'] as Record<string, number>;
+    return {
+      cranfield: small,
+      ...(big ? { large: big } : {}),
+      // The issue's target keys: on Cranfield's questions as written (and the large site's queries), ours over
+      // Pagefind's unless named otherwise.
+      bundleBytesPerInputMB: small['bundleBytesPerInputMB'],
+      firstQueryKB: (small['testQueries'] as { firstQueryKB: { ours: number } }).firstQueryKB.ours,
+      firstQueryKBOverPagefind: ratios['firstQueryKBOverPagefind'],
+      twentyQueriesKBOverPagefind: ratios['twentyQueriesKBOverPagefind'],
+      firstResultMsOverPagefind: ratios['firstResultMsOverPagefind'],
+      cranfieldMRR5OverPagefind: small['cranfieldMRR5OverPagefind'],
+      ...(big
+        ? {
+            firstQueryKB1M: (big['queries'] as { firstQueryKB: { ours: number } }).firstQueryKB.ours,
+            firstQueryKBOverPagefind1M: (big['ratios'] as Record<string, number>)['firstQueryKBOverPagefind'],
+            twentyQueriesKBOverPagefind1M: (big['ratios'] as Record<string, number>)['twentyQueriesKBOverPagefind'],
+            firstResultMsOverPagefind1M: (big['ratios'] as Record<string, number>)['firstResultMsOverPagefind'],
+            tabHeapMB1M: round((big['tabBytes'] as number) / 2 ** 20, 1),
+            indexPassagesPerSec: (big['build'] as { indexPassagesPerSec: number }).indexPassagesPerSec,
+          }
+        : {}),
+    };
+  } finally {
+    await browser.close();
   }
 }
