@@ -21,7 +21,6 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page, type TestInfo } from '@playwright/test';
 import { DEMO_CRANFIELD, MODEL_ROOT, ROOT } from '../test/paths';
-import { chunkOf } from '../src/core/lexical-chunks';
 import { ShardedBundle, type ShardedManifest } from '../src/core/sharded-bundle';
 import type { SelectDetail } from '../src/widget/self-retrieval-search';
 import { screenshot } from './screenshot';
@@ -116,13 +115,14 @@ function fragmentFile(dir: string, manifest: ShardedManifest, entry: number): st
  * MOUSE_QUERY's best hit. */
 async function damageShardedCopy(from: string, to: string): Promise<void> {
   cpSync(from, to, { recursive: true });
-  const { manifest } = await openShardedFolder(from);
+  const bundle = await openShardedFolder(from);
+  const { manifest } = bundle;
   const [damagedTerm, keptTerm] = DAMAGED_CHUNK_QUERY.split(' ') as [string, string];
-  const { firstTerms, chunks } = manifest.lexical;
-  const chunk = chunks[chunkOf(firstTerms, damagedTerm)]!;
-  const damagedChunk = chunkOf(firstTerms, damagedTerm);
-  if ([keptTerm, ...MOUSE_QUERY.split(' ')].some((term) => chunkOf(firstTerms, term) === damagedChunk)) {
-    throw new Error(`the chunk of "${damagedTerm}" holds other terms the test searches`);
+  const chunk = (await bundle.keywordChunk(damagedTerm))!;
+  for (const term of [keptTerm, ...MOUSE_QUERY.split(' ')]) {
+    if ((await bundle.keywordChunk(term))?.file === chunk.file) {
+      throw new Error(`the chunk of "${damagedTerm}" holds other terms the test searches`);
+    }
   }
   const bytes = readFileSync(join(to, chunk.file));
   for (let i = 20; i < 60; i++) bytes[i] = bytes[i]! ^ 0xff;
@@ -525,6 +525,7 @@ test('a sharded bundle: opening reads its manifest, a query its terms’ chunks 
     index: { file: string };
     documentPages: { pages: { file: string }[] };
     fragments: { pages: { file: string }[] };
+    lexical: { directory: { pages: { file: string }[] } };
   };
   const sizes = new Map(readdirSync(shardedDir()).map((name) => [name, statSync(join(shardedDir(), name)).size]));
   const total = [...sizes.values()].reduce((a, b) => a + b, 0);
@@ -541,12 +542,15 @@ test('a sharded bundle: opening reads its manifest, a query its terms’ chunks 
   const files = fetched();
   const bytes = files.reduce((n, f) => n + (sizes.get(f) ?? 0), 0);
   note(testInfo, 'sharded', `first query: ${files.length} requests, ${bytes} of ${total} bytes`);
-  // Never the corpus index (no model here) nor the documents' records; one directory page; at most ten fragments.
+  // Never the corpus index (no model here) nor the documents' records; one page of the chunks' directory and one of
+  // the fragments' (a small bundle has one of each); a chunk per term at most; at most ten fragments.
+  const among = (refs: readonly { file: string }[]) => files.filter((f) => refs.some((r) => r.file === f));
   expect(files).not.toContain(manifest.index.file);
-  expect(files.filter((f) => manifest.documentPages.pages.some((p) => p.file === f))).toEqual([]);
-  expect(files.filter((f) => manifest.fragments.pages.some((p) => p.file === f))).toHaveLength(1);
+  expect(among(manifest.documentPages.pages)).toEqual([]);
+  expect(among(manifest.lexical.directory.pages)).toHaveLength(1);
+  expect(among(manifest.fragments.pages)).toHaveLength(1);
   expect(new Set(files).size).toBe(files.length);
-  expect(files.length).toBeLessThanOrEqual(1 + 4 + 1 + 10);
+  expect(files.length).toBeLessThanOrEqual(1 + 1 + 4 + 1 + 10);
   expect(bytes).toBeLessThan(total / 5);
 });
 

@@ -41,7 +41,10 @@ function manifest(files: { index: string; chunk: string; page: string; records: 
     index: ref(files.index),
     documentPages: { firstPaths: ['a'], pages: [ref(files.records)] },
     fragments: { perFragment: 16, perPage: 512, pages: [ref(files.page)] },
-    lexical: { stats: { documentCount: 1, averageFieldLength: [1, 1] }, firstTerms: ['a'], chunks: [ref(files.chunk)] },
+    lexical: {
+      stats: { documentCount: 1, averageFieldLength: [1, 1] },
+      directory: { firstTerms: ['a'], pages: [ref(files.chunk)] },
+    },
   } as unknown as ShardedManifest;
 }
 
@@ -108,8 +111,8 @@ describe('the shard cache', () => {
     entries.set('https://other.example/search/x.gz', new Response('another bundle'));
     files.set('manifest.json', JSON.stringify(manifest({ ...first, chunk: c2 })));
     await read(`${FOLDER}manifest.json`);
-    // The old chunk and the fragment (a new build names fragments through its directory pages) are gone; another
-    // bundle's files are untouched.
+    // The old chunk directory page and the fragment (the manifest names fragments through their directory pages) are
+    // gone; another bundle's files are untouched.
     expect([...entries.keys()].sort()).toEqual(['https://other.example/search/x.gz', `${FOLDER}manifest.json`]);
   });
 

@@ -56,11 +56,32 @@ describe('bundle format 2 (sharded)', () => {
     }
   });
 
+  it('a large bundle lists its keyword chunks in directory pages: a query fetches only its terms’ pages', async () => {
+    const paged = await shardedBundle(content, {
+      chunkBytes: 2048,
+      chunksPerPage: 8,
+      createdAt: '2026-12-01T00:00:00.000Z',
+    });
+    const { directory } = paged.manifest.lexical;
+    expect(directory.pages.length).toBeGreaterThan(10);
+    const directoryPages = new Set(directory.pages.map((p) => p.file));
+    for (const query of queries.slice(60, 100)) {
+      const { read, requests } = host(paged.files);
+      const bundle = await ShardedBundle.open(read);
+      expect((await bundle.lexicalQuery(query, Infinity)).hits).toEqual(v1.lexical.query(query, Infinity));
+      const fetchedPages = requests.filter((f) => directoryPages.has(f)).length;
+      expect(fetchedPages).toBeGreaterThan(0);
+      expect(fetchedPages).toBeLessThan(directory.pages.length);
+    }
+  });
+
   it('a query fetches its terms’ chunks and its results’ fragments only', async () => {
     const { read, requests } = host(written.files);
     const bundle = await ShardedBundle.open(read);
     const { hits } = await bundle.lexicalQuery('boundary layer transition', 10);
-    const chunks = requests.length - 1;
+    // The manifest, the one directory page of a small bundle's chunks, then the chunks of the three terms.
+    expect(bundle.manifest.lexical.directory.pages).toHaveLength(1);
+    const chunks = requests.length - 2;
     expect(chunks).toBeGreaterThan(0);
     expect(chunks).toBeLessThanOrEqual(3);
     const passages = await bundle.passages(hits.map((h) => h.entry));
@@ -68,7 +89,7 @@ describe('bundle format 2 (sharded)', () => {
     const { perFragment } = bundle.manifest.fragments;
     const fragments = new Set(hits.map((h) => Math.floor(h.entry / perFragment))).size;
     // One directory page, then one file per fragment holding a result.
-    expect(requests.length - 1 - chunks).toBe(1 + fragments);
+    expect(requests.length - 2 - chunks).toBe(1 + fragments);
     expect(bundle.fetched.requests).toBe(requests.length);
     const total = [...written.files.values()].reduce((n, b) => n + b.length, 0);
     expect(bundle.fetched.bytes).toBeLessThan(total / 5);
@@ -133,13 +154,12 @@ describe('bundle format 2 (sharded)', () => {
   it('a damaged or missing shard is a coded error for what needed it; keyword search of the rest goes on', async () => {
     const files = new Map(written.files);
     const bundle0 = await ShardedBundle.open(host(files).read);
-    const { firstTerms, chunks } = bundle0.manifest.lexical;
     const query = 'supersonic flutter';
-    const [a, b] = ['supersonic', 'flutter'].map((term) => firstTerms.findLastIndex((t) => t <= term));
-    expect(a).not.toBe(b);
-    const damaged = files.get(chunks[a!]!.file)!.slice();
+    const [a, b] = await Promise.all(['supersonic', 'flutter'].map((term) => bundle0.keywordChunk(term)));
+    expect(a!.file).not.toBe(b!.file);
+    const damaged = files.get(a!.file)!.slice();
     damaged[damaged.length - 5]! ^= 0xff;
-    files.set(chunks[a!]!.file, damaged);
+    files.set(a!.file, damaged);
     const bundle = await ShardedBundle.open(host(files).read);
     const { hits, errors } = await bundle.lexicalQuery(query, 10);
     expect(errors.map((e) => e.code)).toEqual(['BUNDLE_SHARD_CORRUPT']);

@@ -2,22 +2,22 @@
 // down) still answers from what was fetched before, and a revisit fetches nothing it already has. Shards are named
 // by their content's hash, so a cached one is never stale: cache first. The manifest is the one mutable file:
 // network first, the cached copy when the network fails. When a new manifest arrives, the cached files it no longer
-// names are dropped, so the cache holds one build of each bundle (a fragment of an unchanged document is fetched
-// again once: the manifest names directory pages, not fragments).
+// names are dropped, so the cache holds one build of each bundle (an unchanged keyword chunk or fragment is fetched
+// again once: the manifest names their directory pages, not them).
 import { MANIFEST_FILE, parseShardedManifest, type ShardedManifest } from '../src/core/sharded-bundle';
 
 export const SHARD_CACHE = 'self-retrieval-shards-v1';
 
 export type FetchFile = (url: string) => Promise<Response>;
 
-/** The files a manifest names itself (not the fragments its directory pages list). */
+/** The files a manifest names itself (not the chunks and fragments its directory pages list). */
 function namedFiles(manifest: ShardedManifest): Set<string> {
   return new Set([
     MANIFEST_FILE,
     manifest.index.file,
     ...manifest.documentPages.pages.map((p) => p.file),
     ...manifest.fragments.pages.map((p) => p.file),
-    ...manifest.lexical.chunks.map((c) => c.file),
+    ...manifest.lexical.directory.pages.map((p) => p.file),
   ]);
 }
 

@@ -1,7 +1,8 @@
 // Bundle format 2: a library as a folder of content-addressed shards (shard-codec.ts) that a reader fetches lazily.
 // `manifest.json` is the only file with a fixed name and the only one read up front; it names every shard:
 // - `index`: the corpus index (index-format.ts), the model's one structure — loaded when the model decodes;
-// - `lexical`: BM25 split by term into binary chunks (lexical-chunks.ts) — a query fetches the chunks of its terms;
+// - `lexical`: BM25 split by term into binary chunks (lexical-chunks.ts), found through directory pages of first
+//   terms — a query fetches the directory pages and the chunks of its terms;
 // - `fragments`: passage text in fragments of P entries (passage-fragments.ts), found through directory pages of
 //   `perPage` fragments — a result list fetches the fragments of its results;
 // - `documents`: the documents' records in pages by path (document-pages.ts), each with the entry of its first
@@ -60,9 +61,32 @@ export interface ShardedManifest extends Omit<BundleManifest, 'version' | 'shard
   readonly fragments: { readonly perFragment: number; readonly perPage: number; readonly pages: readonly ShardRef[] };
   readonly lexical: {
     readonly stats: LexicalStats;
-    readonly firstTerms: readonly string[];
-    readonly chunks: readonly ShardRef[];
+    /** The keyword chunks' directory, in pages of `CHUNKS_PER_PAGE` chunks, and each page's first term. */
+    readonly directory: { readonly firstTerms: readonly string[]; readonly pages: readonly ShardRef[] };
   };
+}
+
+/** One page of the keyword chunks' directory: each chunk's first term and its shard. */
+export interface ChunkDirectoryPage {
+  readonly firstTerms: readonly string[];
+  readonly chunks: readonly ShardRef[];
+}
+
+/** Keyword chunks listed per directory page: the manifest stays small however large the bundle (a million
+ * passages make thousands of chunks), at the cost of one small request per query on a large site. */
+export const CHUNKS_PER_PAGE = 512;
+
+function isChunkDirectoryPage(value: unknown): value is ChunkDirectoryPage {
+  const page = value as Partial<ChunkDirectoryPage> | null;
+  return (
+    typeof page === 'object' &&
+    page !== null &&
+    Array.isArray(page.firstTerms) &&
+    page.firstTerms.every((t) => typeof t === 'string') &&
+    Array.isArray(page.chunks) &&
+    page.chunks.length === page.firstTerms.length &&
+    page.chunks.every(isShardRef)
+  );
 }
 
 export interface ShardedBundleFiles {
@@ -77,6 +101,7 @@ export interface ShardedWriteOptions {
   readonly perPage?: number;
   readonly chunkBytes?: number;
   readonly documentsPerPage?: number;
+  readonly chunksPerPage?: number;
   readonly createdAt?: string;
 }
 
@@ -138,6 +163,16 @@ export async function shardedBundle(
     firstTerms.push(firstTerm);
     chunks.push(await put(encodeChunk(chunk)));
   }
+  const chunksPerPage = options.chunksPerPage ?? CHUNKS_PER_PAGE;
+  const directory = { firstTerms: [] as string[], pages: [] as ShardRef[] };
+  for (let i = 0; i < chunks.length; i += chunksPerPage) {
+    const page: ChunkDirectoryPage = {
+      firstTerms: firstTerms.slice(i, i + chunksPerPage),
+      chunks: chunks.slice(i, i + chunksPerPage),
+    };
+    directory.firstTerms.push(page.firstTerms[0]!);
+    directory.pages.push(await put(json(page)));
+  }
 
   const manifest: ShardedManifest = {
     format: BUNDLE_FORMAT,
@@ -150,7 +185,7 @@ export async function shardedBundle(
     index,
     documentPages,
     fragments: { perFragment, perPage, pages },
-    lexical: { stats: lexical.stats, firstTerms, chunks },
+    lexical: { stats: lexical.stats, directory },
   };
   files.set(MANIFEST_FILE, json(manifest));
   return { manifest, files };
@@ -176,11 +211,11 @@ export function parseShardedManifest(value: unknown): ShardedManifest {
     fragments!.perPage > 0 &&
     Array.isArray(fragments?.pages) &&
     fragments.pages.every(isShardRef) &&
-    Array.isArray(lexical?.firstTerms) &&
-    lexical.firstTerms.every((t) => typeof t === 'string') &&
-    Array.isArray(lexical.chunks) &&
-    lexical.chunks.length === lexical.firstTerms.length &&
-    lexical.chunks.every(isShardRef) &&
+    Array.isArray(lexical?.directory?.firstTerms) &&
+    lexical.directory.firstTerms.every((t) => typeof t === 'string') &&
+    Array.isArray(lexical.directory.pages) &&
+    lexical.directory.pages.length === lexical.directory.firstTerms.length &&
+    lexical.directory.pages.every(isShardRef) &&
     Number.isInteger(lexical.stats?.documentCount) &&
     Array.isArray(lexical.stats?.averageFieldLength);
   if (!valid) throw new BundleError('BUNDLE_CORRUPT', 'the bundle manifest is malformed');
@@ -376,27 +411,59 @@ export class ShardedBundle {
     return joinPieces(pieces) ?? null;
   }
 
+  /** The shard of the keyword chunk that would hold `term` (its directory page fetched); undefined when none would. */
+  async keywordChunk(term: string): Promise<ShardRef | undefined> {
+    const { directory } = this.manifest.lexical;
+    const k = chunkOf(directory.firstTerms, term);
+    if (k < 0) return undefined;
+    const page = await this.#json<ChunkDirectoryPage>(directory.pages[k]!, isChunkDirectoryPage);
+    const c = chunkOf(page.firstTerms, term);
+    return c >= 0 ? page.chunks[c] : undefined;
+  }
+
   /**
    * BM25 hits for `text`, best first, fetching only the chunks of its terms: the same hits as a one-file bundle.
    * A chunk that cannot be had leaves its terms out (the rest still rank) and is reported in `errors`.
    */
   async lexicalQuery(text: string, limit = 10): Promise<{ hits: LexicalHit[]; errors: BundleError[] }> {
-    const { firstTerms, chunks, stats } = this.manifest.lexical;
-    const wanted = [...new Set(queryTerms(text).map((term) => chunkOf(firstTerms, term)))].filter((k) => k >= 0);
-    const loaded = new Map<number, LexicalChunk>();
+    const { directory, stats } = this.manifest.lexical;
+    const terms = [...new Set(queryTerms(text))];
     const errors: BundleError[] = [];
+    const attempt = async <T>(work: () => Promise<T>): Promise<T | undefined> => {
+      try {
+        return await work();
+      } catch (error) {
+        if (!(error instanceof BundleError)) throw error;
+        errors.push(error);
+        return undefined;
+      }
+    };
+    // The directory pages of the query's terms, then the chunks they name for them.
+    const pageOfTerm = (term: string) => chunkOf(directory.firstTerms, term);
+    const pages = new Map<number, ChunkDirectoryPage | undefined>();
     await Promise.all(
-      wanted.map(async (k) => {
-        try {
-          loaded.set(k, await this.#chunk(chunks[k]!));
-        } catch (error) {
-          if (!(error instanceof BundleError)) throw error;
-          errors.push(error);
-        }
-      }),
+      [...new Set(terms.map(pageOfTerm))]
+        .filter((k) => k >= 0)
+        .map(async (k) => {
+          pages.set(k, await attempt(() => this.#json<ChunkDirectoryPage>(directory.pages[k]!, isChunkDirectoryPage)));
+        }),
+    );
+    const refOf = (term: string) => {
+      const page = pages.get(pageOfTerm(term));
+      const k = page ? chunkOf(page.firstTerms, term) : -1;
+      return k >= 0 ? page!.chunks[k] : undefined;
+    };
+    const chunks = new Map<string, LexicalChunk | undefined>();
+    await Promise.all(
+      [...new Set(terms.map(refOf))]
+        .filter((ref): ref is ShardRef => ref !== undefined)
+        .map(async (ref) => {
+          chunks.set(ref.file, await attempt(() => this.#chunk(ref)));
+        }),
     );
     const postings = (term: string) => {
-      const chunk = loaded.get(chunkOf(firstTerms, term));
+      const ref = refOf(term);
+      const chunk = ref && chunks.get(ref.file);
       return chunk && termPostings(chunk, term);
     };
     return { hits: scoreTerms(text, stats, postings, limit), errors };

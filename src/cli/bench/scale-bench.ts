@@ -11,11 +11,12 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import type { Browser } from '@playwright/test';
 import { formatQueriesTsv, formatTrecQrels, type EvalQuery } from '../../core/eval-data';
 import { meanMetrics, rankingMetrics, type Qrels, type RankingMetrics } from '../../core/metrics';
-import type { ShardedManifest } from '../../core/sharded-bundle';
+import type { ChunkDirectoryPage, ShardedManifest } from '../../core/sharded-bundle';
 import { CountingServer, type Fetched } from './counting-server';
 import type { GatheredSite } from './gather-site';
 import { cranfieldSite } from './html-site';
@@ -115,6 +116,8 @@ function buildOurs(root: string, pages: string, out: string, extra: readonly str
   execFileSync(
     process.execPath,
     [
+      // A million passages are held in memory while their shards are cut: more than Node's default heap.
+      '--max-old-space-size=12288',
       join(root, 'bin/self-retrieval.mjs'),
       'index',
       pages,
@@ -302,7 +305,11 @@ function oursKinds(folder: string): (name: string) => string {
     ['manifest.json', 'manifest'],
     [manifest.index.file, 'corpusIndex'],
   ]);
-  for (const ref of manifest.lexical.chunks) kinds.set(ref.file, 'keywordChunks');
+  for (const ref of manifest.lexical.directory.pages) {
+    kinds.set(ref.file, 'chunkDirectory');
+    const page = JSON.parse(gunzipSync(readFileSync(join(folder, ref.file))).toString()) as ChunkDirectoryPage;
+    for (const chunk of page.chunks) kinds.set(chunk.file, 'keywordChunks');
+  }
   for (const ref of manifest.fragments.pages) kinds.set(ref.file, 'fragmentDirectory');
   for (const ref of manifest.documentPages.pages) kinds.set(ref.file, 'documentRecords');
   return (name) => kinds.get(name) ?? 'fragments';
