@@ -2,11 +2,14 @@
 // its only writer), with the corpus index keyed for the loaded model, then kept current by applying the deltas the
 // ingest worker publishes for its commits on the library's BroadcastChannel — the store is read again only when a
 // delta cannot be applied. Until the ingest worker has re-keyed the library for the model (the tokenizer choice
-// the two workers share), only BM25 is offered over it.
+// the two workers share), only BM25 is offered over it. Passage text is not held: a search reads from the store the
+// passages it shows, assesses and cites.
 import { CorpusIndex } from '../src/core/corpus-index';
 import type { PassageKeyer } from '../src/core/passage-keyer';
 import { SelfRetriever } from '../src/core/self-retriever';
-import { Library, type LibraryDelta } from '../src/store/library';
+import type { Passage } from '../src/core/passage';
+import { Library, LibraryError, type LibraryDelta } from '../src/store/library';
+import { passageOf } from '../src/store/schema';
 import type { LibraryDb } from '../src/store/schema';
 import type { CorpusSource, EngineModel, SearchTarget } from './engine-session';
 import { LIBRARY_CHANNEL, type LibraryChannelMessage } from './library-protocol';
@@ -16,6 +19,9 @@ const NO_MODEL: PassageKeyer = {
   tokenizer: { id: '', vocabSize: 0, eosTokenId: 0 },
   keys: () => [],
 };
+
+/** Passages read for searches that are kept at hand. */
+const RECENT_PASSAGES = 512;
 
 /** Past this many passages in waiting deltas, reopening the library is cheaper than holding them. */
 const MAX_PENDING_PASSAGES = 50_000;
@@ -59,8 +65,24 @@ export function userLibraryCorpus(options: UserLibraryOptions): CorpusSource & {
 
   async function open(): Promise<Opened> {
     const store = await database();
-    const library = await Library.open(store, model?.keyer ?? NO_MODEL, { keepPassages: true });
-    const passage = (entry: number) => library.passageAt(entry)!;
+    const library = await Library.open(store, model?.keyer ?? NO_MODEL);
+    // Passage text stays in IndexedDB: a search reads the passages it shows, assesses and cites, keeping the last
+    // few hundred (one search asks for the same passages at each step).
+    const recent = new Map<number, Passage>();
+    const passage = async (entry: number): Promise<Passage> => {
+      const held = recent.get(entry);
+      if (held) return held;
+      const record = await library.passage(entry);
+      if (!record)
+        throw new LibraryError(
+          'PASSAGE_REMOVED',
+          `passage ${entry} was removed from the library while it was searched`,
+        );
+      if (recent.size >= RECENT_PASSAGES) recent.clear();
+      const read = passageOf(record);
+      recent.set(entry, read);
+      return read;
+    };
     const keyed = model !== undefined && !library.needsRekey;
     const retriever = keyed
       ? new SelfRetriever({ index: library.index, lexical: library.lexical, passage }, model!.model)

@@ -30,7 +30,8 @@ import {
   type StoreManifest,
 } from './schema';
 
-export type LibraryErrorCode = 'STORAGE_FULL' | 'STORAGE_FAILED' | 'NEEDS_REKEY' | 'CANCELLED';
+/** PASSAGE_REMOVED: a search read a passage that a commit removed since the reader's copy was current. */
+export type LibraryErrorCode = 'STORAGE_FULL' | 'STORAGE_FAILED' | 'NEEDS_REKEY' | 'CANCELLED' | 'PASSAGE_REMOVED';
 
 export class LibraryError extends CodedError<LibraryErrorCode> {}
 
