@@ -12,10 +12,11 @@ import { serveWidget } from './widget-service';
 const ORT_FOLDER = './ort/';
 const modelStore = ModelStore.open();
 
-/** transformers.js is configured (and so fetched) with the first model: keyword search never loads it. */
+/** transformers.js is configured (and so fetched) with the first model: keyword search never loads it. A failed
+ * fetch of it is tried again by the next model. */
 let runtime: Promise<void> | undefined;
-const configureRuntime = () =>
-  (runtime ??= import('../src/engines/transformers/runtime').then(({ configureOffline }) =>
+const configureRuntime = () => {
+  runtime ??= import('../src/engines/transformers/runtime').then(({ configureOffline }) =>
     configureOffline({
       // Only cached models (`store/<key>`) are loaded, each file answered from OPFS: this root is never fetched. A
       // path, not a URL: transformers.js reads "local" model files only from paths (an http URL would count as
@@ -24,7 +25,10 @@ const configureRuntime = () =>
       ortRoot: new URL(ORT_FOLDER, import.meta.url).href,
       stored: async (key, path) => (await modelStore).read(key, path),
     }),
-  ));
+  );
+  runtime.catch(() => (runtime = undefined));
+  return runtime;
+};
 
 const acquire = acquireFrom(modelStore);
 serveWidget(self, {
