@@ -12,7 +12,7 @@ import { loadKeyer } from '../src/engines/transformers/keyer';
 import { configureOffline } from '../src/engines/transformers/runtime';
 import { cranfieldPassages } from '../src/ingest/cranfield';
 import { Library, type IncomingFile, type LibraryDelta } from '../src/store/library';
-import { openLibraryDb } from '../src/store/schema';
+import { openLibraryDb, passageOf } from '../src/store/schema';
 import { ingestQueued, stageFiles } from '../workers/ingest-run';
 import { DEMO_CRANFIELD, DEMO_MODEL_ID, MODEL_ROOT } from './paths';
 
@@ -39,19 +39,25 @@ function countReads<T>(work: () => T): { result: T; reads: number } {
   return { result, reads };
 }
 
-/** What a searcher sees of a library: its manifest, its passages, what BM25 and the corpus index find. */
-function view(library: Library, queries: readonly string[], probe: readonly number[]) {
+/** What a searcher sees of a library: its manifest, what BM25 finds, and whether the corpus index finds each stored
+ * passage (passage text is read from the store, as a searcher reads it). */
+async function view(library: Library, queries: readonly string[], probe: readonly number[]) {
+  const found = [];
+  for (const entry of probe) {
+    const record = await library.passage(entry);
+    if (!record) {
+      found.push(null);
+      continue;
+    }
+    const key = keyer.keys([passageOf(record)])[0]!;
+    found.push([record.id, [...lookup(library.index, key.tokens, keyer.tokenizer.eosTokenId)].includes(entry)]);
+  }
   return {
     generation: library.state.generation,
     passages: library.state.passages,
     documents: library.documents().map((d) => `${d.path} ${d.status} ${d.passages}`),
     lexical: queries.map((q) => library.lexical.query(q, 10)),
-    found: probe.map((entry) => {
-      const passage = library.passageAt(entry);
-      if (!passage) return null;
-      const key = keyer.keys([passage])[0]!;
-      return [passage.id, [...lookup(library.index, key.tokens, keyer.tokenizer.eosTokenId)].includes(entry)];
-    }),
+    found,
   };
 }
 
@@ -75,7 +81,7 @@ describe('LibraryDelta', () => {
     await ingestQueued(writer);
 
     // The reader opens now (one read of the store), then the writer goes on: more files, a changed one, a removal.
-    const reader = await Library.open(db, keyer, { keepPassages: true });
+    const reader = await Library.open(db, keyer);
     deltas.length = 0;
     await stageFiles(writer, folder.slice(50));
     await ingestQueued(writer);
@@ -89,15 +95,15 @@ describe('LibraryDelta', () => {
     expect(applied.every(Boolean)).toBe(true);
     expect(reads).toBe(0);
     // What following saves: opening reads every store (the requests go out at once, before the first await).
-    const opening = countReads(() => Library.open(db, keyer, { keepPassages: true }));
+    const opening = countReads(() => Library.open(db, keyer));
     expect(opening.reads).toBeGreaterThanOrEqual(6);
     await opening.result;
 
     const queries = ['boundary layer transition', 'panel flutter', 'heat transfer hypersonic'];
     const probe = Array.from({ length: writer.state.nextEntry }, (_, entry) => entry);
-    const reopened = await Library.open(db, keyer, { keepPassages: true });
-    expect(view(reader, queries, probe)).toEqual(view(reopened, queries, probe));
-    expect(reader.passageAt(0)).toBeUndefined(); // papers/1.txt, removed
+    const reopened = await Library.open(db, keyer);
+    expect(await view(reader, queries, probe)).toEqual(await view(reopened, queries, probe));
+    expect(reader.documents().map((d) => d.path)).not.toContain('papers/1.txt'); // removed
     expect(reader.lexical.query('panel flutter Mach 3', 1)[0]?.entry).toBe(
       reopened.lexical.query('panel flutter Mach 3', 1)[0]?.entry,
     );
@@ -110,7 +116,7 @@ describe('LibraryDelta', () => {
     const db = await openLibraryDb(`delta-${dbCount++}`);
     const deltas: LibraryDelta[] = [];
     const writer = await Library.open(db, keyer, { batchPassages: 5, onCommit: (d) => deltas.push(d) });
-    const reader = await Library.open(db, keyer, { keepPassages: true });
+    const reader = await Library.open(db, keyer);
     const folder = records()
       .slice(0, 20)
       .map((p) => file(`papers/${p.id}.txt`, `${p.title}\n\n${p.text}\n`));

@@ -1,5 +1,6 @@
 // Bundle format 2: a library as a folder of content-addressed shards (shard-codec.ts) that a reader fetches lazily.
-// `manifest.json` is the only file with a fixed name and the only one read up front; it names every shard:
+// `manifest.json` is the only file with a fixed name and the only one read up front; it names the shards below, or
+// the directory pages that name them:
 // - `index`: the corpus index (index-format.ts), the model's one structure — loaded when the model decodes;
 // - `lexical`: BM25 split by term into binary chunks (lexical-chunks.ts), found through directory pages of first
 //   terms — a query fetches the directory pages and the chunks of its terms;
@@ -426,7 +427,7 @@ export class ShardedBundle {
    * A chunk that cannot be had leaves its terms out (the rest still rank) and is reported in `errors`.
    */
   async lexicalQuery(text: string, limit = 10): Promise<{ hits: LexicalHit[]; errors: BundleError[] }> {
-    const { directory, stats } = this.manifest.lexical;
+    const { stats } = this.manifest.lexical;
     const terms = [...new Set(queryTerms(text))];
     const errors: BundleError[] = [];
     const attempt = async <T>(work: () => Promise<T>): Promise<T | undefined> => {
@@ -434,35 +435,21 @@ export class ShardedBundle {
         return await work();
       } catch (error) {
         if (!(error instanceof BundleError)) throw error;
-        errors.push(error);
+        // A directory page that several terms need fails for each of them: say it once.
+        if (!errors.some((e) => e.message === error.message)) errors.push(error);
         return undefined;
       }
     };
-    // The directory pages of the query's terms, then the chunks they name for them.
-    const pageOfTerm = (term: string) => chunkOf(directory.firstTerms, term);
-    const pages = new Map<number, ChunkDirectoryPage | undefined>();
-    await Promise.all(
-      [...new Set(terms.map(pageOfTerm))]
-        .filter((k) => k >= 0)
-        .map(async (k) => {
-          pages.set(k, await attempt(() => this.#json<ChunkDirectoryPage>(directory.pages[k]!, isChunkDirectoryPage)));
-        }),
-    );
-    const refOf = (term: string) => {
-      const page = pages.get(pageOfTerm(term));
-      const k = page ? chunkOf(page.firstTerms, term) : -1;
-      return k >= 0 ? page!.chunks[k] : undefined;
-    };
+    // Each term's chunk through its directory page (a page or chunk shared by terms is fetched once), then the chunks.
+    const refs = new Map<string, ShardRef | undefined>();
+    await Promise.all(terms.map(async (term) => refs.set(term, await attempt(() => this.keywordChunk(term)))));
     const chunks = new Map<string, LexicalChunk | undefined>();
+    const wanted = new Map([...refs.values()].filter((r): r is ShardRef => r !== undefined).map((r) => [r.file, r]));
     await Promise.all(
-      [...new Set(terms.map(refOf))]
-        .filter((ref): ref is ShardRef => ref !== undefined)
-        .map(async (ref) => {
-          chunks.set(ref.file, await attempt(() => this.#chunk(ref)));
-        }),
+      [...wanted.values()].map(async (ref) => chunks.set(ref.file, await attempt(() => this.#chunk(ref)))),
     );
     const postings = (term: string) => {
-      const ref = refOf(term);
+      const ref = refs.get(term);
       const chunk = ref && chunks.get(ref.file);
       return chunk && termPostings(chunk, term);
     };

@@ -15,11 +15,9 @@ import { CodedError } from '../core/errors';
 import { loadIndex, serializeIndex } from '../core/index-format';
 import { LexicalIndex } from '../core/lexical-index';
 import { LiveIndex } from '../core/live-index';
-import type { Passage } from '../core/passage';
 import type { PassageKeyer } from '../core/passage-keyer';
 import {
   EMPTY_MANIFEST,
-  passageOf,
   SCHEMA_VERSION,
   type DocumentRecord,
   type KeyRecord,
@@ -87,9 +85,6 @@ export type LibraryDelta =
 export interface LibraryOptions {
   /** Hears every commit, once the store and this library's indexes have it. */
   readonly onCommit?: (delta: LibraryDelta) => void;
-  /** Keep every passage in memory (`passageAt`), for a reader that searches with a model (it shows and assesses
-   * passages synchronously). The ingest worker does not: it reads passages from the store when it needs one. */
-  readonly keepPassages?: boolean;
   /** Target passage length in words (default: the ingest pipeline's). */
   readonly passageWords?: number;
   /** A batch commits once it holds this many new passages (or bytes of input), or at the end of the queue. */
@@ -133,8 +128,6 @@ export class Library {
   private lexicalIndex = LexicalIndex.empty();
   private missingKeys = 0;
   private savedGeneration = -1;
-  /** Every passage by entry, when opened with `keepPassages`. */
-  private held: Map<number, Passage> | undefined;
   private readonly options: typeof DEFAULTS & Omit<LibraryOptions, keyof typeof DEFAULTS>;
 
   private constructor(
@@ -171,7 +164,6 @@ export class Library {
     const current = this.manifest.generation;
     this.missingKeys = passages.filter((p) => !this.keys.has(p.entry)).length;
     this.savedGeneration = -1;
-    if (this.options.keepPassages) this.held = new Map(passages.map((p) => [p.entry, passageOf(p)]));
 
     const usable = indexShard?.generation === current && indexShard.tokenizer === tokenizer && !this.needsRekey;
     let main: CorpusIndex;
@@ -231,12 +223,6 @@ export class Library {
 
   async passage(entry: number): Promise<PassageRecord | undefined> {
     return this.db.getFromIndex('passages', 'byEntry', entry);
-  }
-
-  /** A passage by entry, from memory: only for a library opened with `keepPassages`. */
-  passageAt(entry: number): Passage | undefined {
-    if (!this.held) throw new Error('passageAt needs a library opened with keepPassages');
-    return this.held.get(entry);
   }
 
   async source(path: string): Promise<SourceRecord | undefined> {
@@ -383,7 +369,6 @@ export class Library {
       this.keys.set(passage.entry, key);
       this.entryOf.set(passage.id, passage.entry);
       this.live.add(passage.entry, key);
-      this.held?.set(passage.entry, passageOf(passage));
     }
     this.lexicalIndex.add(delta.added.map(({ passage: p }) => ({ entry: p.entry, title: p.title, text: p.text })));
     for (const path of delta.removedDocuments) this.docs.delete(path);
@@ -401,7 +386,6 @@ export class Library {
     this.lexicalIndex.remove([entry]);
     this.keys.delete(entry);
     this.entryOf.delete(id);
-    this.held?.delete(entry);
   }
 
   private nextManifest(change: Partial<StoreManifest>): StoreManifest {

@@ -6,11 +6,12 @@
 // words. Files with the same bytes are read once. The folder is not committed (hundreds of MB); this script
 // regenerates it, and writes `<folder>.json` beside it (pages, bytes, words, files read from each source).
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { parseArgs } from '../args';
+import { findFiles } from '../corpora';
 import { pageHtml } from './html-site';
 
 const PAGE_CHARS = 8000;
@@ -19,27 +20,6 @@ interface Source {
   readonly root: string;
   readonly kind: 'doc' | 'man' | 'markdown';
   readonly keep: (path: string) => boolean;
-}
-
-/** Every regular file under `root`, sorted (the same order on every run). */
-function* walk(root: string): Generator<string> {
-  let names: string[];
-  try {
-    names = readdirSync(root).sort();
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const path = join(root, name);
-    let stat;
-    try {
-      stat = statSync(path);
-    } catch {
-      continue;
-    }
-    if (stat.isDirectory()) yield* walk(path);
-    else if (stat.isFile()) yield path;
-  }
 }
 
 /** Text of a manual page's roff source: requests dropped (their arguments kept for headings), escapes removed. */
@@ -137,7 +117,8 @@ export function gatherSite(out: string, options: { passages: number; words: numb
   let words = 0;
   const target = options.passages * options.words;
   for (const source of sources) {
-    for (const path of walk(source.root)) {
+    // Every file, sorted (the same order on every run); links out of the root are not followed.
+    for (const path of existsSync(source.root) ? findFiles(source.root, ['']) : []) {
       if (words >= target) break;
       if (!source.keep(path)) continue;
       const hash = createHash('sha256').update(readFileSync(path)).digest('hex');

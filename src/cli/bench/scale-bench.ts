@@ -17,6 +17,7 @@ import type { Browser } from '@playwright/test';
 import { formatQueriesTsv, formatTrecQrels, type EvalQuery } from '../../core/eval-data';
 import { meanMetrics, rankingMetrics, type Qrels, type RankingMetrics } from '../../core/metrics';
 import type { ChunkDirectoryPage, ShardedManifest } from '../../core/sharded-bundle';
+import { findFiles } from '../corpora';
 import { CountingServer, type Fetched } from './counting-server';
 import type { GatheredSite } from './gather-site';
 import { cranfieldSite } from './html-site';
@@ -426,15 +427,7 @@ async function cranfield(root: string, browser: Browser): Promise<Record<string,
 
 /** Twenty keyword queries from the site itself: from evenly spaced pages, the two longest words of the text. */
 function siteQueries(pages: string, count = SESSION_QUERIES): EvalQuery[] {
-  const files: string[] = [];
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir).sort()) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else if (name.endsWith('.html')) files.push(path);
-    }
-  };
-  walk(pages);
+  const files = findFiles(pages, ['.html']);
   return Array.from({ length: count }, (_, i) => {
     const html = readFileSync(files[Math.floor(((i + 0.5) * files.length) / count)]!, 'utf8');
     const text = (/<p>([^<]*)<\/p>/.exec(html)?.[1] ?? '').toLowerCase();
