@@ -11,7 +11,7 @@
 // Hybrid mode (`prior`): every choice above ranks steps by log P_model(path) + λ · log(prior mass of the state
 // reached) instead of the model alone; the model still generates and scores every token.
 import { row, type LanguageModel, type NextTokenBatch, type SequenceHandle } from './language-model';
-import type { PrefixIndex } from './prefix-index';
+import type { PrefixIndex, TokenIds } from './prefix-index';
 import { yieldToEventLoop } from './yield';
 
 export interface BeamSearchOptions<S = unknown> {
@@ -95,7 +95,7 @@ interface Expansion<S> {
 }
 
 /** The k allowed tokens with the highest values (ties: lower id first). k = 1 is a linear scan. */
-function topK(values: Float32Array, allowed: Uint32Array, k: number): number[] {
+function topK(values: Float32Array, allowed: TokenIds, k: number): number[] {
   if (k === 1) {
     let best = allowed[0]!;
     for (let i = 1; i < allowed.length; i++) if (values[allowed[i]!]! > values[best]!) best = allowed[i]!;

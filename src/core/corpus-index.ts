@@ -14,12 +14,15 @@
 // - Node k's edge may go on past its label with tokens every key below it shares:
 //   runTokens[runStart(k) .. runStart(k+1)). Identical keys form a node with no run and no slots: a leaf group.
 // - The per-node monotone arrays (slotStart, runStart, sizeBefore) are stored as a base per 64 nodes plus
-//   16-bit deltas: 2 bytes a node instead of 4.
+//   16-bit deltas: 2 bytes a node instead of 4. A block whose deltas overflow 16 bits (the few nodes near the root
+//   of a large corpus, whose sizes are in the hundreds of thousands) keeps its values whole in a side array.
+// - Token ids (slot labels, run tokens) are 16-bit when the vocabulary allows, and `order` is bit-packed at the
+//   width of the largest entry number: about 14 bytes a passage at a million passages with a small vocabulary.
 //
 // A decoding state is (node, offset in its run, range, depth); a step is O(log children) and never re-walks
 // from the root, so its cost does not grow with the prefix length.
 
-import type { PrefixIndex } from './prefix-index';
+import type { PrefixIndex, TokenIds } from './prefix-index';
 
 /** One key to index: its token ids and how many of them are the title part. */
 export interface IndexKey {
@@ -55,14 +58,16 @@ export interface BuildOptions {
 
 const EMPTY = new Uint32Array(0);
 
-/** Everything the index is made of; `serializeIndex` (index-format.ts) writes exactly these arrays. */
+/** Everything the index is made of; `serializeIndex` (index-format.ts) writes exactly these. */
 export interface CorpusIndexArrays {
   /** slotStart[k] = slotStartBase[k >> 6] + slotStartDelta[k]: monotone arrays are stored as a 32-bit base per
-   * 64 nodes plus 16-bit deltas (32-bit only when a block's slots overflow 16 bits). Same for runStart and
-   * sizeBefore. */
+   * 64 nodes plus 16-bit deltas. A base with its top bit set (WIDE) marks a block whose deltas overflow 16 bits:
+   * its 64 values are slotStartWide[(base - WIDE) ..]. Same for runStart and sizeBefore. (Indexes of format 1 have
+   * no wide blocks, and 32-bit deltas where one overflowed.) */
   readonly slotStartBase: Uint32Array;
   readonly slotStartDelta: Uint16Array | Uint32Array;
-  readonly slotLabel: Uint32Array;
+  readonly slotStartWide: Uint32Array;
+  readonly slotLabel: TokenIds;
   /** Bit j set when slot j leads to a node (not a single-key leaf). */
   readonly nodeSlotBits: Uint32Array;
   /** Node slots before each 32-slot word: the rank directory. */
@@ -70,11 +75,15 @@ export interface CorpusIndexArrays {
   /** Keys below nodes 0 .. k-1, for each k (prefix sums of node sizes, breadth-first). */
   readonly sizeBeforeBase: Uint32Array;
   readonly sizeBeforeDelta: Uint16Array | Uint32Array;
+  readonly sizeBeforeWide: Uint32Array;
   readonly runStartBase: Uint32Array;
   readonly runStartDelta: Uint16Array | Uint32Array;
-  readonly runTokens: Uint32Array;
-  /** Index position → entry number (the caller's numbering of the keys given to `build`). */
+  readonly runStartWide: Uint32Array;
+  readonly runTokens: TokenIds;
+  /** Index position → entry number (the caller's numbering of the keys given to `build`), `orderBits` bits per
+   * position, little-endian within 32-bit words. */
   readonly order: Uint32Array;
+  readonly orderBits: number;
   /** Title-part length of the key at each index position (capped at 255 tokens). */
   readonly titleLength: Uint8Array;
 }
@@ -101,18 +110,56 @@ function compareKeys(a: ArrayLike<number>, b: ArrayLike<number>, end: number): n
 }
 
 const BLOCK_SHIFT = 6;
+const BLOCK = 1 << BLOCK_SHIFT;
+/** Top bit of a block's base: the block's values are whole in the wide array (see CorpusIndexArrays). */
+const WIDE = 0x80000000;
 
-/** Splits a non-decreasing array into a 32-bit base per block of 64 and 16-bit (else 32-bit) deltas. */
-function packMonotone(values: Uint32Array): [Uint32Array, Uint16Array | Uint32Array] {
-  const base = new Uint32Array(Math.ceil(values.length / (1 << BLOCK_SHIFT)));
-  let maxDelta = 0;
-  for (let k = 0; k < values.length; k++) {
-    if ((k & ((1 << BLOCK_SHIFT) - 1)) === 0) base[k >>> BLOCK_SHIFT] = values[k]!;
-    maxDelta = Math.max(maxDelta, values[k]! - base[k >>> BLOCK_SHIFT]!);
+/** Splits a non-decreasing array into a 32-bit base per block of 64 and 16-bit deltas; a block whose deltas
+ * overflow keeps its values whole in `wide`. */
+function packMonotone(values: Uint32Array): { base: Uint32Array; delta: Uint16Array; wide: Uint32Array } {
+  const blocks = Math.ceil(values.length / BLOCK);
+  const base = new Uint32Array(blocks);
+  const delta = new Uint16Array(values.length);
+  const wide = new U32Builder();
+  for (let b = 0; b < blocks; b++) {
+    const first = values[b * BLOCK]!;
+    const end = Math.min(values.length, (b + 1) * BLOCK);
+    if (values[end - 1]! - first < 0x10000) {
+      if (first >= WIDE) throw new RangeError('the index is too large: a monotone value reaches 2^31');
+      base[b] = first;
+      for (let k = b * BLOCK; k < end; k++) delta[k] = values[k]! - first;
+    } else {
+      base[b] = WIDE + wide.length;
+      for (let k = b * BLOCK; k < (b + 1) * BLOCK; k++) wide.push(k < end ? values[k]! : 0);
+    }
   }
-  const delta = maxDelta < 0x10000 ? new Uint16Array(values.length) : new Uint32Array(values.length);
-  for (let k = 0; k < values.length; k++) delta[k] = values[k]! - base[k >>> BLOCK_SHIFT]!;
-  return [base, delta];
+  return { base, delta, wide: wide.finish() };
+}
+
+/** Token ids in 16 bits when every one fits, else 32. */
+function narrowTokens(values: Uint32Array): TokenIds {
+  return values.every((v) => v < 0x10000) ? Uint16Array.from(values) : values;
+}
+
+/** Bits needed for the largest of `values` (at least 1). */
+function bitsFor(values: ArrayLike<number>): number {
+  let max = 0;
+  for (let i = 0; i < values.length; i++) max = Math.max(max, values[i]!);
+  return Math.max(1, 32 - Math.clz32(max));
+}
+
+/** `values` at `bits` bits each, little-endian within 32-bit words (a value may straddle two words). */
+function packBits(values: ArrayLike<number>, bits: number): Uint32Array {
+  if (bits === 32) return Uint32Array.from(values);
+  const words = new Uint32Array(Math.ceil((values.length * bits) / 32));
+  for (let i = 0; i < values.length; i++) {
+    const at = i * bits;
+    const word = at >>> 5;
+    const shift = at & 31;
+    words[word]! |= values[i]! << shift;
+    if (shift + bits > 32) words[word + 1]! |= values[i]! >>> (32 - shift);
+  }
+  return words;
 }
 
 /** Growable Uint32 buffer for the build. */
@@ -139,7 +186,7 @@ export class CorpusIndex implements PrefixIndex<IndexState> {
 
   private constructor(arrays: CorpusIndexArrays) {
     this.a = arrays;
-    this.size = arrays.order.length;
+    this.size = arrays.titleLength.length;
   }
 
   /** Wraps arrays made by `build` or read back by the serializer; nothing is rebuilt. */
@@ -162,7 +209,8 @@ export class CorpusIndex implements PrefixIndex<IndexState> {
     sorted.sort((x, y) => compareKeys(keys[x]!.tokens, keys[y]!.tokens, end) || x - y);
     const tok = sorted.map((i) => keys[i]!.tokens);
     const ids = options.entryIds;
-    const order = Uint32Array.from(sorted, (i) => (ids ? ids[i]! : i));
+    const entries = Uint32Array.from(sorted, (i) => (ids ? ids[i]! : i));
+    const orderBits = bitsFor(entries);
     const titleLength = Uint8Array.from(sorted, (i) => Math.min(keys[i]!.titleLength, 0xff));
 
     const slotStart = new U32Builder();
@@ -210,9 +258,9 @@ export class CorpusIndex implements PrefixIndex<IndexState> {
     const nodes = queue.length / 4;
     const sizeBefore = new Uint32Array(nodes + 1);
     for (let k = 0; k < nodes; k++) sizeBefore[k + 1] = sizeBefore[k]! + queue[4 * k + 1]! - queue[4 * k]!;
-    const [slotStartBase, slotStartDelta] = packMonotone(slotStart.finish());
-    const [runStartBase, runStartDelta] = packMonotone(runStart.finish());
-    const [sizeBeforeBase, sizeBeforeDelta] = packMonotone(sizeBefore);
+    const slotStarts = packMonotone(slotStart.finish());
+    const runStarts = packMonotone(runStart.finish());
+    const sizesBefore = packMonotone(sizeBefore);
 
     const slots = slotLabel.length;
     const words = Math.ceil(slots / 32);
@@ -224,17 +272,21 @@ export class CorpusIndex implements PrefixIndex<IndexState> {
     for (let w = 0; w < words; w++) nodeSlotRank[w + 1] = nodeSlotRank[w]! + popcount(nodeSlotBits[w]!);
 
     return new CorpusIndex({
-      slotStartBase,
-      slotStartDelta,
-      slotLabel: slotLabel.finish(),
+      slotStartBase: slotStarts.base,
+      slotStartDelta: slotStarts.delta,
+      slotStartWide: slotStarts.wide,
+      slotLabel: narrowTokens(slotLabel.finish()),
       nodeSlotBits,
       nodeSlotRank,
-      sizeBeforeBase,
-      sizeBeforeDelta,
-      runStartBase,
-      runStartDelta,
-      runTokens: runTokens.finish(),
-      order,
+      sizeBeforeBase: sizesBefore.base,
+      sizeBeforeDelta: sizesBefore.delta,
+      sizeBeforeWide: sizesBefore.wide,
+      runStartBase: runStarts.base,
+      runStartDelta: runStarts.delta,
+      runStartWide: runStarts.wide,
+      runTokens: narrowTokens(runTokens.finish()),
+      order: packBits(entries, orderBits),
+      orderBits,
       titleLength,
     });
   }
@@ -245,19 +297,22 @@ export class CorpusIndex implements PrefixIndex<IndexState> {
   }
 
   private slotStart(k: number): number {
-    return this.a.slotStartBase[k >>> BLOCK_SHIFT]! + this.a.slotStartDelta[k]!;
+    const base = this.a.slotStartBase[k >>> BLOCK_SHIFT]!;
+    return base < WIDE ? base + this.a.slotStartDelta[k]! : this.a.slotStartWide[base - WIDE + (k & (BLOCK - 1))]!;
   }
 
   private runStart(k: number): number {
-    return this.a.runStartBase[k >>> BLOCK_SHIFT]! + this.a.runStartDelta[k]!;
+    const base = this.a.runStartBase[k >>> BLOCK_SHIFT]!;
+    return base < WIDE ? base + this.a.runStartDelta[k]! : this.a.runStartWide[base - WIDE + (k & (BLOCK - 1))]!;
   }
 
   private sizeBefore(k: number): number {
-    return this.a.sizeBeforeBase[k >>> BLOCK_SHIFT]! + this.a.sizeBeforeDelta[k]!;
+    const base = this.a.sizeBeforeBase[k >>> BLOCK_SHIFT]!;
+    return base < WIDE ? base + this.a.sizeBeforeDelta[k]! : this.a.sizeBeforeWide[base - WIDE + (k & (BLOCK - 1))]!;
   }
 
   /** Tokens that continue some key from `state`, sorted ascending. A view into the index: do not modify. */
-  allowed(state: IndexState): Uint32Array {
+  allowed(state: IndexState): TokenIds {
     if (state.node === LEAF) return EMPTY;
     const run = this.runStart(state.node) + state.offset;
     if (run < this.runStart(state.node + 1)) return this.a.runTokens.subarray(run, run + 1);
@@ -317,7 +372,10 @@ export class CorpusIndex implements PrefixIndex<IndexState> {
 
   /** Entry numbers of the keys below `state` (all of them at a leaf of identical keys). */
   entries(state: IndexState): Uint32Array {
-    return this.a.order.subarray(state.lo, state.hi);
+    if (this.a.orderBits === 32) return this.a.order.subarray(state.lo, state.hi);
+    const out = new Uint32Array(state.hi - state.lo);
+    for (let p = state.lo; p < state.hi; p++) out[p - state.lo] = this.entryAt(p);
+    return out;
   }
 
   /**
@@ -346,7 +404,7 @@ export class CorpusIndex implements PrefixIndex<IndexState> {
   }
 
   massOf(weight: (entry: number) => number): (state: IndexState) => number {
-    const before = this.prefixSums((p) => weight(this.a.order[p]!));
+    const before = this.prefixSums((p) => weight(this.entryAt(p)));
     return (state) => before[state.hi]! - before[state.lo]!;
   }
 
@@ -359,7 +417,14 @@ export class CorpusIndex implements PrefixIndex<IndexState> {
 
   /** Entry number at an index position. */
   entryAt(position: number): number {
-    return this.a.order[position]!;
+    const bits = this.a.orderBits;
+    if (bits === 32) return this.a.order[position]!;
+    const at = position * bits;
+    const word = at >>> 5;
+    const shift = at & 31;
+    let value = this.a.order[word]! >>> shift;
+    if (shift + bits > 32) value |= this.a.order[word + 1]! << (32 - shift);
+    return (value & (0xffffffff >>> (32 - bits))) >>> 0;
   }
 
   /** True once `state` has consumed the whole title part of the keys below it. */
@@ -381,7 +446,7 @@ export class CorpusIndex implements PrefixIndex<IndexState> {
   /** Bytes held by the index's arrays. */
   byteLength(): number {
     let bytes = 0;
-    for (const array of Object.values(this.a) as ArrayBufferView[]) bytes += array.byteLength;
+    for (const value of Object.values(this.a) as unknown[]) if (ArrayBuffer.isView(value)) bytes += value.byteLength;
     return bytes;
   }
 }

@@ -9,7 +9,7 @@
 //   needs tokens main does not have. Kept true after every change, before the next query;
 // - the delta keeps whole keys (it is small), so it can always go on where main has passages beside it.
 import { CorpusIndex, type IndexKey, type IndexState } from './corpus-index';
-import type { PrefixIndex } from './prefix-index';
+import type { PrefixIndex, TokenIds } from './prefix-index';
 
 export interface LiveIndexOptions {
   /** What a key reads as past its end (the model's end-of-sequence id). */
@@ -140,7 +140,7 @@ export class LiveIndex implements PrefixIndex<LiveIndexState> {
   }
 
   /** Live next tokens, sorted ascending. */
-  allowed(state: LiveIndexState): Uint32Array {
+  allowed(state: LiveIndexState): TokenIds {
     if (this.isLeaf(state)) return EMPTY;
     const fromMain: number[] = [];
     if (state.main) {

@@ -1,13 +1,16 @@
 // What constrained decoding needs from an index over corpus keys. CorpusIndex (immutable, compact) and LiveIndex
 // (CorpusIndex + additions and removals) both provide it, so beam search works over either.
 
+/** Token ids: 16-bit where a compact index stores them so, 32-bit otherwise. */
+export type TokenIds = Uint16Array | Uint32Array;
+
 export interface PrefixIndex<S> {
   /** Keys (passages) in the index. */
   readonly size: number;
   /** The state before any token. */
   root(): S;
   /** Tokens that continue some key, sorted ascending (do not modify the array). */
-  allowed(state: S): Uint32Array;
+  allowed(state: S): TokenIds;
   /** The state after `token`, or null when no key continues with it. */
   advance(state: S, token: number): S | null;
   /** True once the prefix identifies one key, or one group of identical keys. */

@@ -53,10 +53,9 @@ function sizeFigures(keys: readonly CorpusKey[], endToken: number) {
       tokensPerKey: round(keys.reduce((n, k) => n + k.tokens.length, 0) / keys.length, 1),
       bytesPerPassage: round(index.byteLength() / keys.length, 2),
       bytesPerPassageByArray: Object.fromEntries(
-        Object.entries(index.arrays as unknown as Record<string, ArrayBufferView>).map(([name, array]) => [
-          name,
-          round(array.byteLength / keys.length, 2),
-        ]),
+        Object.entries(index.arrays as unknown as Record<string, unknown>)
+          .filter((entry): entry is [string, ArrayBufferView] => ArrayBuffer.isView(entry[1]))
+          .map(([name, array]) => [name, round(array.byteLength / keys.length, 2)]),
       ),
       baselineMapTrieBytesPerPassage: round(baseline.bytes / sample.length, 1),
       buildPassagesPerSec: Math.round(keys.length / (buildMillis / 1000)),
