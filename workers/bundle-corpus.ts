@@ -4,6 +4,7 @@
 // when it loads.
 import { CorpusIndex } from '../src/core/corpus-index';
 import { libraryCorpus, type LoadedLibrary } from '../src/core/library-bundle';
+import { sameKeying } from '../src/core/passage-keyer';
 import { SelfRetriever } from '../src/core/self-retriever';
 import type { CorpusSource, EngineModel, SearchTarget } from './engine-session';
 
@@ -31,7 +32,7 @@ export function bundleCorpus(library: LoadedLibrary): BundleCorpus {
       keyed = undefined;
       if (!model) return;
       let index = library.index;
-      if (library.manifest.tokenizer.id !== model.modelId) {
+      if (!sameKeying(library.manifest.tokenizer, model.keyer.tokenizer)) {
         // Keys are made with one model's tokenizer and templates: key the passages for this one rather than refuse.
         index = CorpusIndex.build(model.keyer.keys(library.passages), { endToken: model.keyer.tokenizer.eosTokenId });
       }

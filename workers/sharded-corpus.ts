@@ -2,6 +2,7 @@
 // chunks of the query's terms and the fragments of the passages it shows; a model load fetches the corpus index
 // (and, for a model of another tokenizer, every passage once, to key them). Nothing else is fetched.
 import { CorpusIndex } from '../src/core/corpus-index';
+import { sameKeying } from '../src/core/passage-keyer';
 import { SelfRetriever, type LexicalSearch } from '../src/core/self-retriever';
 import type { BundleError } from '../src/core/bundle';
 import type { ShardedBundle } from '../src/core/sharded-bundle';
@@ -20,7 +21,7 @@ export function shardedCorpus(bundle: ShardedBundle): ShardedCorpus {
     async useModel(model: EngineModel | undefined) {
       keyed = undefined;
       if (!model) return;
-      if (bundle.manifest.tokenizer.id === model.modelId) {
+      if (sameKeying(bundle.manifest.tokenizer, model.keyer.tokenizer)) {
         keyed = { index: await bundle.corpusIndex(), model };
         return;
       }

@@ -7,6 +7,7 @@
 // Reading checks everything before returning anything, so a damaged or foreign bundle changes nothing.
 import { CodedError } from './errors';
 import { crc32 } from './index-format';
+import type { TokenizerInfo } from './passage-keyer';
 
 export const BUNDLE_FORMAT = 'self-retrieval-bundle';
 export const BUNDLE_VERSION = 1;
@@ -26,7 +27,7 @@ export interface BundleManifest {
   readonly format: typeof BUNDLE_FORMAT;
   readonly version: number;
   /** Tokenizer the keys were made with: a bundle is only usable with the same one. */
-  readonly tokenizer: { readonly id: string; readonly vocabSize: number; readonly eosTokenId: number };
+  readonly tokenizer: TokenizerInfo;
   readonly passages: number;
   readonly documents: number;
   readonly createdAt: string;
@@ -111,6 +112,7 @@ export function hasLibraryHeader(
     typeof tokenizer?.id === 'string' &&
     Number.isInteger(tokenizer.vocabSize) &&
     Number.isInteger(tokenizer.eosTokenId) &&
+    (tokenizer.fingerprint === undefined || typeof tokenizer.fingerprint === 'string') &&
     Number.isInteger(m.passages) &&
     Number.isInteger(m.documents) &&
     typeof m.createdAt === 'string'

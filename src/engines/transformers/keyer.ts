@@ -5,7 +5,7 @@ import { ByteLevelBpe, type ByteLevelBpeSpec } from '../../core/byte-level-bpe';
 import { corpusKeys } from '../../core/corpus-keys';
 import { memoTokenizer, type MemoOptions } from '../../core/memo-tokenizer';
 import type { ModelCard } from '../../core/model-card';
-import type { PassageKeyer } from '../../core/passage-keyer';
+import { keyingFingerprint, type PassageKeyer } from '../../core/passage-keyer';
 import { coreTokenizer } from './tokenizer';
 
 /**
@@ -18,18 +18,18 @@ export async function loadKeyer(modelId: string, card: ModelCard): Promise<Passa
 
 /**
  * The keyer of a model whose tokenizer is already loaded (with the model: it is not loaded twice). The keyer's
- * tokenizer id is the model id: two models may share a tokenizer but not templates, and keys depend on both.
+ * tokenizer id is the model id, and its fingerprint hashes its keys of a probe passage: two models may share a
+ * tokenizer but not templates, and keys depend on both.
  */
 export function keyerOf(modelId: string, card: ModelCard, loaded: PreTrainedTokenizer): PassageKeyer {
   // Keys are made by the thousand during ingest: the tokenizer sits behind a memo of word pieces, checked exact,
   // which learns new pieces with a fast byte-level BPE where the tokenizer is one.
   const tokenizer = memoTokenizer(coreTokenizer(loaded), fastPieces(loaded));
-  return {
-    tokenizer: { id: modelId, vocabSize: tokenizer.vocabSize, eosTokenId: tokenizer.eosTokenId },
-    // Only the tokens and the title length are kept: a library holds a key per passage in memory.
-    keys: (passages) =>
-      corpusKeys(tokenizer, card.templates, passages).map(({ tokens, titleLength }) => ({ tokens, titleLength })),
-  };
+  // Only the tokens and the title length are kept: a library holds a key per passage in memory.
+  const keys: PassageKeyer['keys'] = (passages) =>
+    corpusKeys(tokenizer, card.templates, passages).map(({ tokens, titleLength }) => ({ tokens, titleLength }));
+  const { vocabSize, eosTokenId } = tokenizer;
+  return { tokenizer: { id: modelId, vocabSize, eosTokenId, fingerprint: keyingFingerprint(keys) }, keys };
 }
 
 /** The memo's piece encoder for a loaded tokenizer, when its tokenizer.json has a shape ByteLevelBpe reproduces. */
