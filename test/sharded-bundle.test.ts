@@ -9,7 +9,7 @@ import type { IndexKey } from '../src/core/corpus-index';
 import { serializeIndex } from '../src/core/index-format';
 import { libraryBundle, readLibraryBundle, type LibraryContent } from '../src/core/library-bundle';
 import type { Passage } from '../src/core/passage';
-import { cutFragments, fragmentPassage, joinPieces } from '../src/core/passage-fragments';
+import { cutFragments, fragmentPassage, fragmentPassages, joinPieces } from '../src/core/passage-fragments';
 import { MANIFEST_FILE, ShardedBundle, shardedBundle, type ShardedBundleFiles } from '../src/core/sharded-bundle';
 import { cranfieldQueries, cranfieldStored } from '../src/ingest/cranfield';
 import { splitPassages } from '../src/ingest/passages';
@@ -106,12 +106,17 @@ describe('bundle format 2 (sharded)', () => {
     expect(await bundle.documentText('no/such/document')).toBeNull();
     const documents = new Map((await bundle.documents()).map((d) => [d.path, d]));
     expect(documents.size).toBe(stored.documents.length);
-    // A published record leaves out the file's hash and when it was ingested.
+    // A published record leaves out the file's hash, when it was ingested, and the title its first passage has.
     const record = stored.documents[5]!;
     const published = Object.fromEntries(
-      Object.entries(record).filter(([field]) => field !== 'hash' && field !== 'ingestedAt'),
+      Object.entries(record).filter(([field]) => !['hash', 'ingestedAt', 'title'].includes(field)),
     );
     expect(documents.get(record.path)).toStrictEqual({ ...published, firstEntry: 5 });
+    expect((await bundle.passages([5]))[0]!.title).toBe(record.title);
+    // Loaded whole, every record has its title again.
+    const loaded = await bundle.loadAll();
+    const titles = new Map(stored.documents.map((d) => [d.path, d.title]));
+    expect(loaded.documents.map((d) => d.title)).toEqual(loaded.documents.map((d) => titles.get(d.path)));
     // Text once: the stored folder is smaller than the input text itself (gzip), where version 1 holds it twice.
     const text = stored.sources.reduce((n, s) => n + new TextEncoder().encode(s.text).length, 0);
     const folder = [...written.files.values()].reduce((n, b) => n + b.length, 0);
@@ -218,6 +223,15 @@ describe('passage fragments', () => {
     expect(joinPieces(fragments.flatMap((f) => f.pieces))).toEqual(source);
     // Stored once: the pieces add up to the document's text.
     expect(fragments.flatMap((f) => f.pieces).reduce((n, p) => n + p.text.length, 0)).toBe(text.length);
+  });
+
+  it('holds about 4,096 characters of passages: 8 abstracts, 17 short passages, never below 4 or above 64', () => {
+    const of = (length: number, count = 10) => Array.from({ length: count }, () => ({ text: 'x'.repeat(length) }));
+    expect(fragmentPassages(of(533))).toBe(8);
+    expect(fragmentPassages(of(237))).toBe(17);
+    expect(fragmentPassages(of(5000))).toBe(4);
+    expect(fragmentPassages(of(10))).toBe(64);
+    expect(fragmentPassages([])).toBe(16);
   });
 
   it('a passage that is not a slice of its document, or has none, carries its own text', () => {

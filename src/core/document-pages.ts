@@ -9,8 +9,12 @@ import { chunkOf } from './lexical-chunks';
 export const DOCUMENTS_PER_PAGE = 1024;
 
 /** A document's record in a sharded bundle, with where its passages start (they are consecutive entries). A published
- * bundle leaves out what only the library that built it uses: the file's hash and when it was ingested. */
-export type ShardedDocument = Omit<BundleDocument, 'hash' | 'ingestedAt'> & { readonly firstEntry?: number };
+ * bundle leaves out what only the library that built it uses (the file's hash, when it was ingested) and what a
+ * reader has elsewhere: the title, when it is its first passage's. */
+export type ShardedDocument = Omit<BundleDocument, 'hash' | 'ingestedAt' | 'title'> & {
+  readonly title?: string;
+  readonly firstEntry?: number;
+};
 
 type Column = keyof ShardedDocument;
 

@@ -7,7 +7,8 @@
 import MiniSearch from 'minisearch';
 import { LEXICAL_FIELDS, LEXICAL_BOOST, type LexicalDocument, type LexicalHit } from './lexical-index';
 
-/** Raw bytes a chunk aims at (encoded, before compression). */
+/** Raw bytes a chunk aims at, before compression, counting ~1.5 bytes for each of a posting's three numbers (the
+ * encoding stores a passage's field length once per chunk, so chunks come out smaller than this). */
 export const CHUNK_BYTES = 24 * 1024;
 
 /** What every chunk shares: the collection statistics BM25 needs. */
@@ -181,10 +182,12 @@ export function termPostings(chunk: LexicalChunk, term: string): TermPostings | 
 }
 
 /**
- * A chunk as bytes: unsigned LEB128 varints throughout — the term count, then per term the bytes it shares with the
- * previous term (terms are sorted, so neighbours share prefixes), the length and UTF-8 bytes of the rest and, per
- * field, the posting count and then the postings' numbers by column (all gaps, all term frequencies, all field
- * lengths): alike numbers side by side compress better than interleaved ones.
+ * A chunk as bytes, unsigned LEB128 varints throughout. First, per field, a table of the passages the chunk's
+ * postings name: their count, their entries (as gaps) and their field lengths — a passage's field length is the same
+ * in every posting of it, so it is stored once per chunk rather than once per term. Then the term count and per term
+ * the bytes it shares with the previous term (terms are sorted, so neighbours share prefixes), the length and UTF-8
+ * bytes of the rest and, per field, the posting count, the postings' places in the field's table (as gaps less one)
+ * and their term frequencies: alike numbers side by side compress better than interleaved ones.
  */
 export function encodeChunk(chunk: LexicalChunk): Uint8Array {
   const out: number[] = [];
@@ -196,6 +199,27 @@ export function encodeChunk(chunk: LexicalChunk): Uint8Array {
     }
     out.push(n);
   };
+  // Per field: every entry a posting names, with its field length; then each entry's place in entry order.
+  const tables = LEXICAL_FIELDS.map((_, f) => {
+    const lengths = new Map<number, number>();
+    for (const fields of chunk.terms.values()) {
+      const flat = fields[f] ?? [];
+      let entry = 0;
+      for (let i = 0; i < flat.length; i += 3) {
+        entry += flat[i]!;
+        const known = lengths.get(entry);
+        if (known !== undefined && known !== flat[i + 2]) {
+          throw new RangeError(`entry ${entry} has two lengths in one field`);
+        }
+        lengths.set(entry, flat[i + 2]!);
+      }
+    }
+    const entries = [...lengths.keys()].sort((a, b) => a - b);
+    varint(entries.length);
+    entries.forEach((entry, i) => varint(entry - (i > 0 ? entries[i - 1]! : 0)));
+    for (const entry of entries) varint(lengths.get(entry)!);
+    return new Map(entries.map((entry, place) => [entry, place]));
+  });
   const encoder = new TextEncoder();
   varint(chunk.terms.size);
   let previous = new Uint8Array(0);
@@ -211,7 +235,15 @@ export function encodeChunk(chunk: LexicalChunk): Uint8Array {
       const flat = fields[f] ?? [];
       const n = flat.length / 3;
       varint(n);
-      for (let column = 0; column < 3; column++) for (let i = 0; i < n; i++) varint(flat[3 * i + column]!);
+      let entry = 0;
+      let place = -1;
+      for (let i = 0; i < n; i++) {
+        entry += flat[3 * i]!;
+        const next = tables[f]!.get(entry)!;
+        varint(next - place - 1);
+        place = next;
+      }
+      for (let i = 0; i < n; i++) varint(flat[3 * i + 1]!);
     }
   }
   return Uint8Array.from(out);
@@ -231,6 +263,15 @@ export function decodeChunk(bytes: Uint8Array): LexicalChunk {
       scale *= 0x80;
     }
   };
+  const tables = LEXICAL_FIELDS.map(() => {
+    const count = varint();
+    if (count > bytes.length - at) throw new RangeError('truncated chunk');
+    const entries = new Array<number>(count);
+    for (let i = 0, entry = 0; i < count; i++) entries[i] = entry += varint();
+    const lengths = new Array<number>(count);
+    for (let i = 0; i < count; i++) lengths[i] = varint();
+    return { entries, lengths };
+  });
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const terms = new Map<string, TermPostings>();
   let previous = new Uint8Array(0);
@@ -245,10 +286,20 @@ export function decodeChunk(bytes: Uint8Array): LexicalChunk {
     previous = term;
     const fields: number[][] = [];
     for (let f = 0; f < LEXICAL_FIELDS.length; f++) {
+      const { entries, lengths } = tables[f]!;
       const n = varint();
-      if (n * 3 > bytes.length - at) throw new RangeError('truncated chunk');
+      if (n * 2 > bytes.length - at) throw new RangeError('truncated chunk');
       const flat = new Array<number>(n * 3);
-      for (let column = 0; column < 3; column++) for (let i = 0; i < n; i++) flat[3 * i + column] = varint();
+      let place = -1;
+      let entry = 0;
+      for (let i = 0; i < n; i++) {
+        place += varint() + 1;
+        if (place >= entries.length) throw new RangeError('a posting outside its chunk’s table');
+        flat[3 * i] = entries[place]! - entry;
+        flat[3 * i + 2] = lengths[place]!;
+        entry = entries[place]!;
+      }
+      for (let i = 0; i < n; i++) flat[3 * i + 1] = varint();
       fields.push(flat);
     }
     terms.set(decoder.decode(term), fields);

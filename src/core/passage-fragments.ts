@@ -8,8 +8,18 @@ import type { BundleSource } from './library-bundle';
 import type { Passage } from './passage';
 import { passageId } from './passage-id';
 
-/** Passages per fragment: a query's ten results fetch at most ten small files. */
-export const FRAGMENT_PASSAGES = 16;
+/** Text a fragment aims at, in UTF-16 code units: small enough that a query's ten results fetch little besides
+ * their own text, large enough that each file compresses well and a site of a million passages is not a million
+ * files. */
+export const FRAGMENT_TEXT = 4096;
+
+/** Passages per fragment for a library: as many of its passages, at their mean length, as make FRAGMENT_TEXT (8 for
+ * abstracts of ~100 words, 16 for passages of ~35 words), between 4 and 64. */
+export function fragmentPassages(passages: readonly Pick<Passage, 'text'>[]): number {
+  if (passages.length === 0) return 16;
+  const mean = passages.reduce((n, p) => n + p.text.length, 0) / passages.length;
+  return Math.min(64, Math.max(4, Math.round(FRAGMENT_TEXT / Math.max(1, mean))));
+}
 
 /** Text [from, from + text.length) of document `path`, whose whole text is `length` long. */
 export interface FragmentPiece {
@@ -68,7 +78,7 @@ function located(p: Passage, previousTitle: string | undefined, derivedId: strin
 export function cutFragments(
   passages: readonly Passage[],
   sources: readonly BundleSource[] = [],
-  perFragment = FRAGMENT_PASSAGES,
+  perFragment = fragmentPassages(passages),
 ): PassageFragment[] {
   const sourceOf = new Map(sources.map((s) => [s.path, s]));
   const range = new Map<string, [number, number]>();

@@ -40,7 +40,7 @@ import {
   fragmentPassage,
   isPassageFragment,
   joinPieces,
-  FRAGMENT_PASSAGES,
+  fragmentPassages,
   type FragmentPiece,
   type PassageFragment,
 } from './passage-fragments';
@@ -127,9 +127,9 @@ export async function shardedBundle(
 ): Promise<ShardedBundleFiles> {
   if (content.keys.length !== content.passages.length) throw new Error('one key per passage is needed');
   const encoding = options.encoding ?? 'gzip';
-  const perFragment = options.perFragment ?? FRAGMENT_PASSAGES;
   const perPage = options.perPage ?? FRAGMENTS_PER_PAGE;
   const { passages, keys } = groupByDocument(content);
+  const perFragment = options.perFragment ?? fragmentPassages(passages);
   const files = new Map<string, Uint8Array>();
   const put = async (bytes: Uint8Array): Promise<ShardRef> => {
     const { ref, stored } = await encodeShard(bytes, encoding);
@@ -142,9 +142,11 @@ export async function shardedBundle(
   );
   const firstEntry = new Map<string, number>();
   passages.forEach((p, entry) => firstEntry.has(p.documentPath) || firstEntry.set(p.documentPath, entry));
-  const documents: ShardedDocument[] = content.documents.map(({ hash: _hash, ingestedAt: _at, ...d }) => {
+  const documents: ShardedDocument[] = content.documents.map(({ hash: _hash, ingestedAt: _at, title, ...d }) => {
     const first = firstEntry.get(d.path);
-    return first === undefined ? d : { ...d, firstEntry: first };
+    if (first === undefined) return { ...d, title };
+    // The first passage's fragment carries the title already.
+    return passages[first]!.title === title ? { ...d, firstEntry: first } : { ...d, title, firstEntry: first };
   });
   const paged = pageDocuments(documents, options.documentsPerPage);
   const documentPages = { firstPaths: paged.firstPaths, pages: [] as ShardRef[] };
@@ -328,7 +330,13 @@ export class ShardedBundle {
     const sources = [...pieces.values()].map(joinPieces).filter((s): s is BundleSource => s !== undefined);
     return {
       manifest: this.manifest,
-      documents: documents.map((d) => ({ ...d, hash: '', ingestedAt: this.manifest.createdAt })),
+      documents: documents.map((d) => ({
+        ...d,
+        // Left out of the record when it is the first passage's.
+        title: d.title ?? (d.firstEntry !== undefined ? passages[d.firstEntry]!.title : ''),
+        hash: '',
+        ingestedAt: this.manifest.createdAt,
+      })),
       passages,
       index,
       lexical,
