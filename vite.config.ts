@@ -2,7 +2,7 @@
 // library entry (dist/lib); `--mode widget` the embeddable widget (dist/widget.js); `--mode cli` the command line
 // (dist/cli/main.js). The ONNX Runtime wasm files are served from our own origin, never a CDN, so the
 // app works offline and under a strict CSP.
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Plugin } from 'vite';
@@ -61,28 +61,39 @@ function ortRuntime({ chunks, folder, emit = true }: { chunks: string; folder: s
   };
 }
 
-/** The demo library as the app loads it: a bundle the CLI builds before the app (`npm run build:demo`), emitted as
- * `demo/cranfield.srbundle` and served at that path by `vite dev`. */
-export const DEMO_BUNDLE = 'dist/demo/cranfield.srbundle';
+/** The demo library as the app loads it: a sharded bundle folder the CLI builds before the app (`npm run
+ * build:demo`), emitted under `demo/bundle/` and served there by `vite dev`; the app reads it lazily. */
+export const DEMO_BUNDLE = 'dist/demo/cranfield';
+const DEMO_URL = '/demo/bundle/';
 function demoBundle(): Plugin {
-  const missing = `${DEMO_BUNDLE} is missing: run \`npm run build:cli && npm run build:demo\` first`;
+  const manifest = join(DEMO_BUNDLE, 'manifest.json');
+  const missing = `${manifest} is missing: run \`npm run build:cli && npm run build:demo\` first`;
   return {
     name: 'self-retrieval:demo-bundle',
     configureServer(server) {
       server.middlewares.use((req, res, next) => {
-        if (req.url?.split('?')[0] !== '/demo/cranfield.srbundle') return next();
-        if (!existsSync(DEMO_BUNDLE)) {
+        const path = req.url?.split('?')[0] ?? '';
+        if (!path.startsWith(DEMO_URL)) return next();
+        const name = path.slice(DEMO_URL.length);
+        const file = join(DEMO_BUNDLE, name);
+        if (!/^[\w.-]+$/.test(name) || !existsSync(file)) {
           res.statusCode = 404;
-          res.end(missing);
+          res.end(existsSync(manifest) ? `${path}: no such file` : missing);
           return;
         }
-        res.setHeader('Content-Type', 'application/octet-stream');
-        res.end(readFileSync(DEMO_BUNDLE));
+        res.setHeader('Content-Type', name.endsWith('.json') ? 'application/json' : 'application/octet-stream');
+        res.end(readFileSync(file));
       });
     },
     generateBundle() {
-      if (!existsSync(DEMO_BUNDLE)) this.error(missing);
-      this.emitFile({ type: 'asset', fileName: 'demo/cranfield.srbundle', source: readFileSync(DEMO_BUNDLE) });
+      if (!existsSync(manifest)) this.error(missing);
+      for (const name of readdirSync(DEMO_BUNDLE)) {
+        this.emitFile({
+          type: 'asset',
+          fileName: `demo/bundle/${name}`,
+          source: readFileSync(join(DEMO_BUNDLE, name)),
+        });
+      }
     },
   };
 }
@@ -101,14 +112,15 @@ function offlineShell(): Plugin[] {
     // No service worker in `vite dev`: it would serve stale modules.
     devOptions: { enabled: false },
     injectManifest: {
-      // The demo is its bundle and its example queries: the collection's raw files stay on the server (the CLI's).
+      // The demo is its bundle's files and its example queries: the collection's raw files stay on the server (the
+      // CLI's).
       globPatterns: [
         '**/*.{html,js,mjs,css,wasm,svg,png,ico,woff2}',
-        'demo/*.srbundle',
+        'demo/bundle/*',
         'demo/cranfield/cran.qry',
         'models/**/*',
       ],
-      // The ONNX Runtime wasm file is ~27 MB; the demo model's weights are ~6 MB, its bundle ~4 MB.
+      // The ONNX Runtime wasm file is ~27 MB; the demo model's weights are ~6 MB.
       maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,
     },
   });

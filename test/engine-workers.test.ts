@@ -1,7 +1,7 @@
 // The engine workers' real code driven through Comlink over a MessageChannel, as the page and the widget drive the
 // workers: the app's model service (what model.worker.ts serves) and the widget's service (what widget.worker.ts
 // serves), both over one engine session, with the demo model on the CPU backend of transformers.js. The demo is a
-// bundle, loaded as the widget loads a site's; a model load keys a bundle at most once; the user's library is
+// sharded bundle, read lazily as the widget reads a site's; a model load keys a bundle at most once; the user's library is
 // followed by the ingest worker's deltas, so a search after a commit reads only the library's manifest and the text
 // of its hits.
 import 'fake-indexeddb/auto';
@@ -13,7 +13,7 @@ import { packBundle } from '../src/core/bundle';
 import { CorpusIndex } from '../src/core/corpus-index';
 import { libraryBundle, readLibraryBundle } from '../src/core/library-bundle';
 import { parseModelCard, type ModelCard } from '../src/core/model-card';
-import { parseShardedManifest, shardedBundle, type ShardedManifest } from '../src/core/sharded-bundle';
+import { parseShardedManifest, ShardedBundle, shardedBundle, type ShardedManifest } from '../src/core/sharded-bundle';
 import type { PassageKeyer } from '../src/core/passage-keyer';
 import { loadKeyer } from '../src/engines/transformers/keyer';
 import { configureOffline } from '../src/engines/transformers/runtime';
@@ -36,7 +36,9 @@ const CPU: DeviceChoice = { device: 'cpu', reason: 'Node: the CPU backend', shad
 let keyer: PassageKeyer;
 let card: ModelCard;
 let source: string;
-let demoBundle: Uint8Array;
+let demoFiles: ReadonlyMap<string, Uint8Array>;
+/** Files of the demo bundle read so far, in order. */
+const demoReads: string[] = [];
 let dbCount = 0;
 const cleanups: (() => void)[] = [];
 
@@ -45,8 +47,8 @@ beforeAll(async () => {
   card = parseModelCard(JSON.parse(readFileSync(`${MODEL_ROOT}${DEMO_MODEL_ID}/model-card.json`, 'utf8')));
   keyer = await loadKeyer(DEMO_MODEL_ID, card);
   source = readFileSync(`${DEMO_CRANFIELD}/cran.all.1400`, 'utf8');
-  // What `npm run build:demo` writes with the CLI: the collection, keyed for the demo model.
-  demoBundle = packBundle(libraryBundle(cranfieldLibrary(source, keyer)));
+  // What `npm run build:demo` writes with the CLI: the collection as a sharded bundle, keyed for the demo model.
+  demoFiles = (await shardedBundle(cranfieldLibrary(source, keyer))).files;
 });
 
 afterEach(() => {
@@ -85,7 +87,12 @@ function modelService(dbName: string, channel: string): Comlink.Remote<ModelWork
       chooseDevice: () => Promise.resolve(CPU),
       demo: {
         name: 'Cranfield',
-        bundle: () => Promise.resolve(demoBundle),
+        open: () =>
+          ShardedBundle.open((file) => {
+            const bytes = demoFiles.get(file);
+            demoReads.push(file);
+            return bytes ? Promise.resolve(bytes) : Promise.reject(new Error(`no file ${file}`));
+          }),
         exampleQueries: () => Promise.resolve(['what similarity laws must be obeyed']),
       },
       builtinCard: () => Promise.resolve(card),
@@ -102,20 +109,27 @@ function modelService(dbName: string, channel: string): Comlink.Remote<ModelWork
 describe('the model service over a MessageChannel', () => {
   it('answers from the demo bundle with BM25 before a model, then loads one without re-keying the demo', async () => {
     const worker = modelService(`engine-${dbCount++}`, `library-engine-${dbCount}`);
+    demoReads.length = 0;
     const demo = await worker.describeDemoLibrary();
     expect(demo).toMatchObject({ name: 'Cranfield', passages: 1400 });
+    // The demo is read lazily: its manifest to open it, then what each search needs.
+    expect(demoReads).toEqual(['manifest.json']);
 
     const before = await worker.search({ id: 's1', query: QUERY, settings: { mode: 'self' } });
     expect(before).toMatchObject({ library: 'demo', mode: 'lexical', fallback: 'no-model' });
     expect(before.hits).toHaveLength(10);
     expect(before.hits[0]?.rank).toBe(1);
     expect(before.hits[0]?.passage.documentPath).toMatch(/^cranfield\//);
+    const manifest = shardedManifest(demoFiles);
+    expect(demoReads).not.toContain(manifest.index.file);
+    expect(demoReads.length).toBeLessThan(demoFiles.size / 4);
 
     const builds = vi.spyOn(CorpusIndex, 'build');
     const status = await worker.load({ model: { kind: 'builtin', id: DEMO_MODEL_ID }, device: 'auto' });
     expect(status).toMatchObject({ modelId: DEMO_MODEL_ID, device: 'cpu', passages: 1400, answers: false });
-    // The bundle was keyed for this model at build time: the load built no index.
+    // The bundle was keyed for this model at build time: the load fetched its index and built none.
     expect(builds).not.toHaveBeenCalled();
+    expect(demoReads).toContain(manifest.index.file);
 
     const progress: SearchProgress['type'][] = [];
     const searched = await worker.search(
@@ -209,7 +223,10 @@ function countReads(): () => number {
 
 describe('the widget service over a MessageChannel', () => {
   it('reads a sharded bundle lazily: the manifest to open, a query’s chunks and fragments, the index for the model', async () => {
-    const { files } = await shardedBundle(cranfieldLibrary(source, keyer));
+    // Indexed with the same model under another name (as a site owner's folder is named): the keys are the same
+    // (the fingerprint says so), so the model uses the bundle's index.
+    const content = cranfieldLibrary(source, keyer);
+    const { files } = await shardedBundle({ ...content, tokenizer: { ...content.tokenizer, id: 'docs-model' } });
     const requests: string[] = [];
     const widget = connect<WidgetWorkerApi>((endpoint) =>
       serveWidget(endpoint, {
@@ -243,6 +260,7 @@ describe('the widget service over a MessageChannel', () => {
     expect(requests).not.toContain(shardedManifest(files).index.file);
 
     // The model needs the corpus index, fetched once when it loads; then self mode decodes over it.
+    const builds = vi.spyOn(CorpusIndex, 'build');
     let ready!: () => void;
     const isReady = new Promise<void>((resolve) => (ready = resolve));
     await widget.open(
@@ -251,6 +269,8 @@ describe('the widget service over a MessageChannel', () => {
     );
     await isReady;
     expect(requests.filter((name) => name === shardedManifest(files).index.file)).toHaveLength(1);
+    // No passage was keyed (the only index built is the empty one a corpus without a model searches).
+    expect(builds.mock.calls.map(([keys]) => keys.length)).toEqual([0]);
     const searched = await widget.search({ id: 'k2', query: QUERY, mode: 'self' });
     expect(searched).toMatchObject({ mode: 'self' });
     expect(searched.fallback).toBeUndefined();
@@ -263,7 +283,8 @@ describe('the widget service over a MessageChannel', () => {
   it('opens a site bundle, answers with BM25 at once, and keys the bundle once for a model of another tokenizer', async () => {
     const content = cranfieldLibrary(source, keyer);
     // Indexed for another model: the widget's model must key the passages itself, once.
-    const foreign = packBundle(libraryBundle({ ...content, tokenizer: { ...content.tokenizer, id: 'another-model' } }));
+    const tokenizer = { ...content.tokenizer, id: 'another-model', fingerprint: '0123456789abcdef' };
+    const foreign = packBundle(libraryBundle({ ...content, tokenizer }));
     const widget = connect<WidgetWorkerApi>((endpoint) =>
       serveWidget(endpoint, {
         chooseDevice: () => Promise.resolve(CPU),

@@ -1,19 +1,18 @@
 // The app's model service: a Comlink façade over one engine session (engine-session.ts) with the app's two
-// libraries — the demo, a bundle the CLI builds at build time, and the user's own library, followed live — plus the
+// libraries — the demo, a sharded bundle the CLI builds at build time and this worker reads lazily as the widget
+// does, and the user's own library, followed live — plus the
 // model cache (download, list, delete) and the page's lock that tells it when the worker died. Served on any
 // endpoint (workers/protocol.ts is its API): `model.worker.ts` serves it on the worker's scope; Node tests serve it
 // on one end of a MessageChannel, with the same code.
 import * as Comlink from 'comlink';
-import { unpackBundle } from '../src/core/bundle';
 import { CodedError } from '../src/core/errors';
-import { readLibraryBundle } from '../src/core/library-bundle';
 import type { ModelCard } from '../src/core/model-card';
+import type { ShardedBundle } from '../src/core/sharded-bundle';
 import { planFromFolder, planFromHub, planFromUrl, type DownloadPlan } from '../src/engines/model-sources';
 import type { DownloadProgress, ModelStore } from '../src/engines/model-store';
 import { MODELS, registryModel } from '../src/engines/models';
 import { storedModelId } from '../src/engines/transformers/store-id';
 import type { LibraryDb } from '../src/store/schema';
-import { bundleCorpus, type BundleCorpus } from './bundle-corpus';
 import { dtypePicker, type DeviceChoice, type DeviceRequest } from './device';
 import { EngineSession, type LoadSpec } from './engine-session';
 import type {
@@ -24,6 +23,7 @@ import type {
   ModelWorkerErrorCode,
   SearchProgress,
 } from './protocol';
+import { shardedCorpus, type ShardedCorpus } from './sharded-corpus';
 import { userLibraryCorpus } from './user-library';
 
 class ModelWorkerError extends CodedError<ModelWorkerErrorCode> {}
@@ -31,10 +31,10 @@ class ModelWorkerError extends CodedError<ModelWorkerErrorCode> {}
 export interface ModelServiceOptions {
   /** WebGPU or wasm in a browser (workers/device.ts); the CPU in Node. */
   readonly chooseDevice: (request: DeviceRequest) => Promise<DeviceChoice>;
-  /** The demo library: a bundle's bytes, and a few of its example queries. */
+  /** The demo library: a sharded bundle (its manifest read, the rest on demand), and a few example queries. */
   readonly demo: {
     readonly name: string;
-    readonly bundle: () => Promise<Uint8Array>;
+    readonly open: () => Promise<ShardedBundle>;
     readonly exampleQueries: () => Promise<readonly string[]>;
   };
   /** The card of a model served with the app. */
@@ -67,9 +67,9 @@ export function serveModel(endpoint: Comlink.Endpoint, options: ModelServiceOpti
     openDb: options.openDb,
     ...(options.channel ? { channel: options.channel } : {}),
   });
-  session.addSource('demo', async () => bundleCorpus(readLibraryBundle(unpackBundle(await options.demo.bundle()))));
+  session.addSource('demo', async () => shardedCorpus(await options.demo.open()));
   session.addSource('mine', () => Promise.resolve(userLibrary));
-  const demo = () => session.source('demo') as Promise<BundleCorpus>;
+  const demo = () => session.source('demo') as Promise<ShardedCorpus>;
   /** Downloads in progress by store key, so deleting a model stops its download first. */
   const downloads = new Map<string, AbortController>();
 
@@ -121,7 +121,7 @@ export function serveModel(endpoint: Comlink.Endpoint, options: ModelServiceOpti
 
     async load(request: LoadRequest): Promise<ModelStatus> {
       // The demo is opened first, so the load keys it (once, and not at all when the bundle has this model's keys).
-      const library = (await demo()).library;
+      const { bundle } = await demo();
       const { card, ...status } = await session.load(loadSpec(request));
       return {
         ...status,
@@ -129,7 +129,7 @@ export function serveModel(endpoint: Comlink.Endpoint, options: ModelServiceOpti
         modelName: card.name,
         parameters: card.parameters,
         answers: card.capabilities.answers,
-        passages: library.passages.length,
+        passages: bundle.manifest.passages,
       };
     },
 
@@ -189,8 +189,8 @@ export function serveModel(endpoint: Comlink.Endpoint, options: ModelServiceOpti
     },
 
     async describeDemoLibrary(): Promise<LibrarySummary> {
-      const [{ library }, exampleQueries] = await Promise.all([demo(), options.demo.exampleQueries()]);
-      return { name: options.demo.name, passages: library.passages.length, exampleQueries };
+      const [{ bundle }, exampleQueries] = await Promise.all([demo(), options.demo.exampleQueries()]);
+      return { name: options.demo.name, passages: bundle.manifest.passages, exampleQueries };
     },
 
     documentText: (library, path) => session.documentText(library, path),

@@ -3,6 +3,7 @@
 // everything that tokenizes or runs them live here, never on the page's thread. The page restarts it when it dies
 // (src/ui/model-client.ts): it holds a Web Lock for its whole life to make that visible.
 import './coded-errors';
+import { ShardedBundle } from '../src/core/sharded-bundle';
 import { fetchModelCard } from '../src/engines/transformers/runtime';
 import { cranfieldQueries } from '../src/ingest/cranfield';
 import { openLibraryDb } from '../src/store/schema';
@@ -22,8 +23,10 @@ serveModel(self, {
   chooseDevice,
   demo: {
     name: 'Cranfield (aeronautics abstracts)',
-    // Built by the CLI at build time (`index --cranfield`), keyed for the demo model.
-    bundle: async () => new Uint8Array(await (await fetchDemo('cranfield.srbundle')).arrayBuffer()),
+    // A sharded bundle built by the CLI at build time (`index --cranfield --sharded`), keyed for the demo model; the
+    // service worker keeps its files for offline use.
+    open: () =>
+      ShardedBundle.open(async (file) => new Uint8Array(await (await fetchDemo(`bundle/${file}`)).arrayBuffer())),
     exampleQueries: async () =>
       cranfieldQueries(await (await fetchDemo('cranfield/cran.qry')).text())
         .slice(0, 4)
