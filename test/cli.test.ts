@@ -208,6 +208,20 @@ describe('self-retrieval (CLI)', () => {
       expect(readdirSync(folder)).toHaveLength(files.length + 1);
       expect(await rebuild('--prune')).toMatchObject({ written: 0, unreferenced: 1 });
       expect(readdirSync(folder)).toHaveLength(files.length);
+
+      // search reads a folder lazily: keyword search never reads the corpus index, so without it the keyword results
+      // are the same, and only a model search says the shard is missing.
+      const manifest = JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8')) as { index: { file: string } };
+      const keyword = async () =>
+        (jsonOf(await cli('search', folder, QUERY, '--mode', 'lexical', '--json')) as SearchJson).results;
+      const before = await keyword();
+      rmSync(join(folder, manifest.index.file));
+      expect(await keyword()).toEqual(before);
+      expectUserError(
+        await cli('search', folder, QUERY, '--mode', 'self', ...MODEL_SEARCH),
+        3,
+        new RegExp(`is not a usable bundle: .*${manifest.index.file}`),
+      );
     },
     TIMEOUT,
   );

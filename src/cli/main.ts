@@ -1,21 +1,15 @@
 // `self-retrieval`: the command line over the same core as the app — index a folder or Cranfield into a bundle,
 // search it, answer from it, evaluate it, benchmark. JSON output schemas: README "Command line" and
 // docs/schemas/. User errors print one line and exit non-zero (cli-error.ts); progress goes to stderr on a TTY.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BundleError, packBundle, unpackBundle } from '../core/bundle';
-import { ShardedBundle, shardedBundle } from '../core/sharded-bundle';
+import { packBundle, unpackBundle } from '../core/bundle';
+import type { IndexState } from '../core/corpus-index';
+import { shardedBundle } from '../core/sharded-bundle';
 import { formatBytes } from '../core/format';
 import { EvalDataError, parseQueriesTsv, parseTrecQrels, type EvalQuery } from '../core/eval-data';
-import {
-  libraryBundle,
-  libraryCorpus,
-  readLibraryBundle,
-  type LibraryContent,
-  type LoadedLibrary,
-} from '../core/library-bundle';
+import { libraryBundle, readLibraryBundle, type LibraryContent, type LoadedLibrary } from '../core/library-bundle';
 import type { Qrels } from '../core/metrics';
 import { ModelCardError } from '../core/model-card';
 import type { Passage } from '../core/passage';
@@ -45,6 +39,7 @@ import { evalVariants } from './eval-variants';
 import { folderLibrary, FolderError, type FolderLibrary, type FolderReport } from './folder-library';
 import { DEFAULT_MODEL, loadModel, loadModelKeyer, locateModel, type ModelLocation } from './node-model';
 import { Progress } from './progress';
+import { libraryBundleOf, openBundle, readingBundle, readLibrary, type OpenedBundle } from './open-bundle';
 import { writeAtomic, writeBundleFolder } from './write-files';
 
 const USAGE = `Usage: self-retrieval <command> [options]
@@ -103,40 +98,24 @@ function searchOptions(flags: Flags): Partial<SearchOptions> {
   return Object.fromEntries(entries.filter(([, v]) => v !== undefined));
 }
 
-/** A bundle file (format 1) or a sharded bundle folder (format 2), whole. */
-async function readLibrary(path: string): Promise<LoadedLibrary> {
-  if (!existsSync(path)) throw new CliError('BUNDLE_NOT_FOUND', `${path}: no such bundle file or folder`);
-  try {
-    if (statSync(path).isDirectory()) {
-      const bundle = await ShardedBundle.open(async (file) => new Uint8Array(await readFile(join(path, file))));
-      return await bundle.loadAll();
-    }
-    return readLibraryBundle(unpackBundle(new Uint8Array(readFileSync(path))));
-  } catch (error) {
-    if (error instanceof BundleError)
-      throw new CliError('BAD_BUNDLE', `${path} is not a usable bundle: ${error.message}`);
-    throw error;
-  }
-}
-
 /** The bundle's model: `--model`, else the one it was indexed for (its tokenizer id). */
-function bundleModel(library: LoadedLibrary, flags: Flags): ModelLocation {
-  const location = locateModel(str(flags, 'model') ?? library.manifest.tokenizer.id);
-  if (location.id !== library.manifest.tokenizer.id) {
+function bundleModel(tokenizerId: string, flags: Flags): ModelLocation {
+  const location = locateModel(str(flags, 'model') ?? tokenizerId);
+  if (location.id !== tokenizerId) {
     throw new CliError(
       'TOKENIZER_MISMATCH',
-      `the bundle was indexed for model "${library.manifest.tokenizer.id}", not "${location.id}": ` +
-        `index it again with --model ${location.id}, or search it with --model ${library.manifest.tokenizer.id}`,
+      `the bundle was indexed for model "${tokenizerId}", not "${location.id}": ` +
+        `index it again with --model ${location.id}, or search it with --model ${tokenizerId}`,
     );
   }
   return location;
 }
 
-async function retrieverFor(library: LoadedLibrary, flags: Flags, mode: RetrievalMode | undefined) {
-  const corpus = libraryCorpus(library);
-  if (mode === 'lexical') return { retriever: new SelfRetriever(corpus), modelId: null };
-  const location = bundleModel(library, flags);
-  return { retriever: new SelfRetriever(corpus, await loadModel(location)), modelId: location.id };
+async function retrieverFor(bundle: OpenedBundle, flags: Flags, mode: RetrievalMode | undefined) {
+  if (mode === 'lexical') return { retriever: new SelfRetriever(await bundle.corpus(false)), modelId: null };
+  const location = bundleModel(bundle.tokenizerId, flags);
+  const model = await loadModel(location);
+  return { retriever: new SelfRetriever(await bundle.corpus(true), model), modelId: location.id };
 }
 
 /**
@@ -163,20 +142,21 @@ function passageJson(passage: Passage): Passage {
   };
 }
 
-function searchJson(library: LoadedLibrary, result: SearchResult, modelId: string | null) {
+/** `passages`: the results' passages, in order. */
+function searchJson(result: SearchResult, passages: readonly Passage[], modelId: string | null) {
   return {
     schemaVersion: SEARCH_SCHEMA_VERSION,
     query: result.query,
     mode: result.mode,
     model: modelId,
-    results: result.results.map((p): RankedHit => rankedHit(p, passageJson(library.passages[p.entry]!))),
+    results: result.results.map((p, i): RankedHit => rankedHit(p, passageJson(passages[i]!))),
     stats: result.stats,
   };
 }
 
-function printResults(library: LoadedLibrary, results: readonly RankedPassage[]): void {
-  for (const p of results) {
-    const passage = library.passages[p.entry]!;
+function printResults(results: readonly RankedPassage[], passages: readonly Passage[]): void {
+  for (const [i, p] of results.entries()) {
+    const passage = passages[i]!;
     const text = passage.text.length > 240 ? `${passage.text.slice(0, 240)}…` : passage.text;
     console.log(`${p.rank}. ${passage.title}  (${passage.documentPath}, score ${p.scores.fused.toPrecision(3)})`);
     console.log(`   ${text}`);
@@ -320,12 +300,16 @@ function queryArg(query: string | undefined): string {
 async function searchCommand(argv: string[]): Promise<void> {
   const { positionals, flags } = parseArgs(argv, { flags: SEARCH_FLAGS, positionals: ['bundle', 'query'] });
   const query = queryArg(positionals[1]);
-  const library = await readLibrary(positionals[0]!);
+  const path = positionals[0]!;
+  const bundle = await openBundle(path);
   const options = searchOptions(flags);
-  const { retriever, modelId } = await retrieverFor(library, flags, options.mode);
-  const result = await retriever.search(query, options);
-  if (flags['json']) console.log(JSON.stringify(searchJson(library, result, modelId)));
-  else printResults(library, result.results);
+  await readingBundle(path, async () => {
+    const { retriever, modelId } = await retrieverFor(bundle, flags, options.mode);
+    const result = await retriever.search(query, options);
+    const passages = await bundle.passages(result.results.map((p) => p.entry));
+    if (flags['json']) console.log(JSON.stringify(searchJson(result, passages, modelId)));
+    else printResults(result.results, passages);
+  });
 }
 
 async function answerCommand(argv: string[]): Promise<void> {
@@ -334,10 +318,24 @@ async function answerCommand(argv: string[]): Promise<void> {
     positionals: ['bundle', 'query'],
   });
   const query = queryArg(positionals[1]);
-  const library = await readLibrary(positionals[0]!);
+  const path = positionals[0]!;
   const options = searchOptions(flags);
   if (options.mode === 'lexical') throw new UsageError('answer needs a model: --mode self or hybrid');
-  const { retriever, modelId } = await retrieverFor(library, flags, options.mode);
+  const bundle = await openBundle(path);
+  await readingBundle(path, async () => {
+    const { retriever, modelId } = await retrieverFor(bundle, flags, options.mode);
+    await answerWith(bundle, retriever, query, options, flags, modelId);
+  });
+}
+
+async function answerWith(
+  bundle: OpenedBundle,
+  retriever: SelfRetriever<IndexState>,
+  query: string,
+  options: Partial<SearchOptions>,
+  flags: Flags,
+  modelId: string | null,
+): Promise<void> {
   const result = await retriever.search(query, options);
   const json = Boolean(flags['json']);
   const sources = num(flags, 'sources');
@@ -348,7 +346,12 @@ async function answerCommand(argv: string[]): Promise<void> {
     ...(maxTokens !== undefined ? { maxTokens } : {}),
     ...(json ? {} : { onToken: (text: string) => process.stdout.write(text) }),
   });
-  const cited = (entry: number) => library.passages[entry]!;
+  const passages = await bundle.passages(result.results.map((p) => p.entry));
+  const byEntry = new Map(result.results.map((p, i) => [p.entry, passages[i]!]));
+  const citedEntries = outcome.available ? outcome.answer.citations.map((c) => c.entry) : [];
+  const uncited = citedEntries.filter((e) => !byEntry.has(e));
+  (await bundle.passages(uncited)).forEach((p, i) => byEntry.set(uncited[i]!, p));
+  const cited = (entry: number) => byEntry.get(entry)!;
   const answer = outcome.available
     ? {
         available: true,
@@ -363,13 +366,13 @@ async function answerCommand(argv: string[]): Promise<void> {
       }
     : { available: false, reason: outcome.reason };
   if (json) {
-    console.log(JSON.stringify({ ...searchJson(library, result, modelId), answer }));
+    console.log(JSON.stringify({ ...searchJson(result, passages, modelId), answer }));
     return;
   }
   if (!outcome.available) console.log(outcome.reason);
   else console.log();
   console.log('\nSources:');
-  printResults(library, result.results.slice(0, sources ?? 3));
+  printResults(result.results.slice(0, sources ?? 3), passages);
 }
 
 function cacheDir(): string {
@@ -438,7 +441,7 @@ async function evalCommand(argv: string[]): Promise<void> {
   const byPath = !library.passages.some((p) => judged.has(p.id));
   const docId = (entry: number) => (byPath ? library.passages[entry]!.documentPath : library.passages[entry]!.id);
   const options = searchOptions(flags);
-  const { retriever } = await retrieverFor(library, flags, options.mode);
+  const { retriever } = await retrieverFor(libraryBundleOf(library), flags, options.mode);
   if (flags['variants']) {
     const reports = await evalVariants(retriever, library, queries, qrels, docId, options);
     console.log(flags['json'] ? JSON.stringify(reports) : JSON.stringify(reports, null, 2));
