@@ -51,7 +51,8 @@ window.ready = true;
 
 // The widget searches at once when it opens with a query in its box, and 250 ms after typing stops otherwise; the
 // driver sets the box and opens it (first query) or sends the input event and waits out nothing but the search.
-const OURS_PAGE = `<!doctype html>
+// With a model, a query asked while it loads is answered by keywords ('interim') and again by the model ('final').
+const oursPage = (attributes = '') => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Self-Retrieval</title>
 <script type="module" src="/widget.js"></script>
 <script type="module">
@@ -82,7 +83,8 @@ window.runQuery = (query) => new Promise((resolve, reject) => {
 });
 window.ready = true;
 </script></head><body><main><h1>Self-Retrieval</h1>
-<self-retrieval-search index="/search/"></self-retrieval-search></main></body></html>`;
+<self-retrieval-search index="/search/"${attributes}></self-retrieval-search></main></body></html>`;
+const MODEL_URL = '/models/cranfield-tiny/';
 
 function folderBytes(dir: string, keep: (name: string) => boolean = () => true): number {
   let total = 0;
@@ -329,8 +331,13 @@ async function serve(root: string, ours: string, pagefindOut: string): Promise<S
       '/pagefind/': pagefindOut,
       '/widget/': join(root, 'dist/widget'),
       '/widget.js': join(root, 'dist/widget.js'),
+      [MODEL_URL]: join(root, 'public/models/cranfield-tiny'),
     },
-    { '/ours.html': OURS_PAGE, '/pagefind.html': PAGEFIND_PAGE },
+    {
+      '/ours.html': oursPage(),
+      '/ours-model.html': oursPage(` model="${MODEL_URL}" mode="hybrid"`),
+      '/pagefind.html': PAGEFIND_PAGE,
+    },
   );
   const oursKind = oursKinds(ours);
   const engines: Engine[] = [
@@ -463,6 +470,15 @@ async function large(root: string, browser: Browser, dir: string): Promise<Recor
   try {
     const queries = siteQueries(pages);
     const run = await compare(browser, served.server, served.engines, queries);
+    // The same queries with the demo model ranking (hybrid): the tab then also holds the model and the corpus index.
+    const oursEngine = served.engines.find((e) => e.name === 'ours')!;
+    const modelEngine = { ...oursEngine, page: '/ours-model.html' };
+    const withModel = await session(
+      browser,
+      served.server,
+      modelEngine,
+      queries.map((q) => q.text),
+    );
     const corpusIndexBytes = statSync(join(ours, manifest.index.file)).size;
     return {
       pages: gathered.pages,
@@ -488,13 +504,19 @@ async function large(root: string, browser: Browser, dir: string): Promise<Recor
       bundleBytesPerInputMB: round(oursBytes / inputBytes, 3),
       ratios: run.ratios,
       tabBytes: run.tabBytes,
+      withModel: {
+        tabMB: round(withModel.tabBytes / 2 ** 20, 1),
+        firstResultMs: round(withModel.outcomes[0]!.ms, 0),
+        medianQueryMs: round(median(withModel.outcomes.slice(1).map((o) => o.ms)), 0),
+        resultsPerQuery: round(mean(withModel.outcomes.map((o) => o.paths.length)), 2),
+      },
     };
   } finally {
     await served.server.close();
   }
 }
 
-/** `--large=<dir>` adds the large site (see `large`). */
+/** `--large=<dir>` adds the large site (see `large`); `--large-only` leaves Cranfield out (a rerun of the large site). */
 export async function benchScale(root: string, args: readonly string[] = []): Promise<Record<string, unknown>> {
   if (!existsSync(join(root, 'dist/widget.js')) || !existsSync(join(root, 'dist/cli/main.js'))) {
     throw new Error('the scale benchmark serves the built widget and runs the built CLI: run `npm run build` first');
@@ -502,6 +524,7 @@ export async function benchScale(root: string, args: readonly string[] = []): Pr
   const largeDir = args.find((a) => a.startsWith('--large='))?.slice('--large='.length);
   const browser = await launch();
   try {
+    if (largeDir && args.includes('--large-only')) return { large: await large(root, browser, largeDir) };
     const small = await cranfield(root, browser);
     const big = largeDir ? await large(root, browser, largeDir) : undefined;
     const ratios = small['ratios'] as Record<string, number>;
@@ -523,6 +546,7 @@ export async function benchScale(root: string, args: readonly string[] = []): Pr
             twentyQueriesKBOverPagefind1M: (big['ratios'] as Record<string, number>)['twentyQueriesKBOverPagefind'],
             firstResultMsOverPagefind1M: (big['ratios'] as Record<string, number>)['firstResultMsOverPagefind'],
             tabHeapMB1M: round((big['tabBytes'] as number) / 2 ** 20, 1),
+            tabHeapMB1MWithModel: (big['withModel'] as { tabMB: number }).tabMB,
             indexPassagesPerSec: (big['build'] as { indexPassagesPerSec: number }).indexPassagesPerSec,
           }
         : {}),
