@@ -225,10 +225,10 @@ describe('passage fragments', () => {
     expect(fragments.flatMap((f) => f.pieces).reduce((n, p) => n + p.text.length, 0)).toBe(text.length);
   });
 
-  it('holds about 4,096 characters of passages: 8 abstracts, 17 short passages, never below 4 or above 64', () => {
+  it('holds about 4,500 characters of passages: 8 abstracts, 19 short passages, never below 4 or above 64', () => {
     const of = (length: number, count = 10) => Array.from({ length: count }, () => ({ text: 'x'.repeat(length) }));
-    expect(fragmentPassages(of(533))).toBe(8);
-    expect(fragmentPassages(of(237))).toBe(17);
+    expect(fragmentPassages(of(558))).toBe(8);
+    expect(fragmentPassages(of(237))).toBe(19);
     expect(fragmentPassages(of(5000))).toBe(4);
     expect(fragmentPassages(of(10))).toBe(64);
     expect(fragmentPassages([])).toBe(16);

@@ -11,10 +11,10 @@ import { passageId } from './passage-id';
 /** Text a fragment aims at, in UTF-16 code units: small enough that a query's ten results fetch little besides
  * their own text, large enough that each file compresses well and a site of a million passages is not a million
  * files. */
-export const FRAGMENT_TEXT = 4096;
+export const FRAGMENT_TEXT = 4500;
 
 /** Passages per fragment for a library: as many of its passages, at their mean length, as make FRAGMENT_TEXT (8 for
- * abstracts of ~100 words, 16 for passages of ~35 words), between 4 and 64. */
+ * abstracts of ~100 words, 19 for passages of ~35 words), between 4 and 64. */
 export function fragmentPassages(passages: readonly Pick<Passage, 'text'>[]): number {
   if (passages.length === 0) return 16;
   const mean = passages.reduce((n, p) => n + p.text.length, 0) / passages.length;
