@@ -196,8 +196,9 @@ test('a new version waits for the Reload button, and fetches neither the model n
     });
     await expect(offlineStatus).toHaveAttribute('data-state', 'update');
     await expect(offlineStatus).toContainText('A new version of the app is ready');
-    // Its install fetched its own script and nothing else: every file, and the model, were cached at that revision.
-    expect(swNetwork).toEqual(['/sw.js']);
+    // Its install fetched nothing but its own script: every file, and the model, were cached at that revision. (The
+    // script's own fetch is the browser's update check, which is not always attributed to the worker.)
+    expect(swNetwork.filter((path) => path !== '/sw.js')).toEqual([]);
 
     // Reload: the new version takes over, and the page reloads under it (the next version stays served meanwhile:
     // restoring the file earlier would be one more new version).

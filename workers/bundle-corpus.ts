@@ -1,7 +1,6 @@
-// A library bundle as a corpus of the engine session: the app's demo (built by the CLI at build time) and a site's
-// index in the widget are both this. BM25 answers from the moment it is read; a loaded model searches the bundle's
-// own corpus index when the bundle was keyed with that model's tokenizer, else the passages are keyed for it once,
-// when it loads.
+// A one-file library bundle (format 1) as a corpus of the engine session: a site's index in the widget. BM25 answers
+// from the moment it is read; a loaded model searches the bundle's own corpus index when the bundle's keys are the
+// model's (`sameKeying`), else the passages are keyed for it once, when it loads.
 import { CorpusIndex } from '../src/core/corpus-index';
 import { libraryCorpus, type LoadedLibrary } from '../src/core/library-bundle';
 import { sameKeying } from '../src/core/passage-keyer';

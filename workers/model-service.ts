@@ -1,9 +1,8 @@
 // The app's model service: a Comlink façade over one engine session (engine-session.ts) with the app's two
 // libraries — the demo, a sharded bundle the CLI builds at build time and this worker reads lazily as the widget
-// does, and the user's own library, followed live — plus the
-// model cache (download, list, delete) and the page's lock that tells it when the worker died. Served on any
-// endpoint (workers/protocol.ts is its API): `model.worker.ts` serves it on the worker's scope; Node tests serve it
-// on one end of a MessageChannel, with the same code.
+// does, and the user's own library, followed live — plus the model cache (download, list, delete) and the page's
+// lock that tells it when the worker died. Served on any endpoint (workers/protocol.ts is its API): `model.worker.ts`
+// serves it on the worker's scope; Node tests serve it on one end of a MessageChannel, with the same code.
 import * as Comlink from 'comlink';
 import { CodedError } from '../src/core/errors';
 import type { ModelCard } from '../src/core/model-card';

@@ -1,6 +1,6 @@
 // A sharded bundle (bundle format 2) as a corpus of the engine session, read lazily: keyword search fetches the
 // chunks of the query's terms and the fragments of the passages it shows; a model load fetches the corpus index
-// (and, for a model of another tokenizer, every passage once, to key them). Nothing else is fetched.
+// (and, for a model whose keys are not the bundle's, every passage once, to key them). Nothing else is fetched.
 import { CorpusIndex } from '../src/core/corpus-index';
 import { sameKeying } from '../src/core/passage-keyer';
 import { SelfRetriever, type LexicalSearch } from '../src/core/self-retriever';
