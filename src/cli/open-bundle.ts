@@ -61,8 +61,8 @@ export function libraryBundleOf(library: LoadedLibrary): OpenedBundle {
 /** Opens a bundle for `search` and `answer`: a folder lazily, a file whole. Damage read later is the caller's to
  * say (`readingBundle`). */
 export async function openBundle(path: string): Promise<OpenedBundle> {
-  if (!existsSync(path)) throw new CliError('BUNDLE_NOT_FOUND', `${path}: no such bundle file or folder`);
-  if (!statSync(path).isDirectory()) return libraryBundleOf(await readLibrary(path));
+  // A file (or nothing: readLibrary says so) is read whole.
+  if (!existsSync(path) || !statSync(path).isDirectory()) return libraryBundleOf(await readLibrary(path));
   const bundle = await readingBundle(path, () => shardedFolder(path));
   return {
     tokenizerId: bundle.manifest.tokenizer.id,

@@ -32,7 +32,7 @@ const PROBE = {
 export function keyingFingerprint(keys: PassageKeyer['keys']): string {
   const [key] = keys([PROBE]);
   let a = 0x811c9dc5;
-  let b = 0x01000193 ^ key!.titleLength;
+  let b = 0x01000193;
   const mix = (value: number) => {
     a = Math.imul(a ^ value, 0x01000193) >>> 0;
     b = Math.imul(b ^ (value + 0x9e3779b9), 0x85ebca6b) >>> 0;
