@@ -1,4 +1,5 @@
-// LiveIndex under random additions and removals must answer exactly like a fresh build over the live keys.
+// LiveIndex under random additions and removals must answer exactly like a fresh build over the live keys, prior
+// masses included (every third entry with a weight of its own, the rest one common weight; removed keys weigh nothing).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CorpusIndex, type IndexKey, type IndexState } from '../src/core/corpus-index';
@@ -16,8 +17,16 @@ function compare(live: LiveIndex, keys: Map<number, IndexKey>) {
   const fresh = CorpusIndex.build([...keys.values()], { endToken: END, entryIds: ids });
   expect(live.size).toBe(keys.size);
   const sorted = (a: Uint32Array) => [...a].sort((x, y) => x - y);
+  const rest = 0.001;
+  const weights = new Map(ids.filter((e) => e % 3 === 0).map((e) => [e, (e + 1) / 10]));
+  const weightOf = (entry: number) => weights.get(entry) ?? rest;
+  const liveMass = live.massOf(weights, rest);
+  const freshMass = fresh.massOf(weights, rest);
   const visit = (f: IndexState, l: LiveIndexState) => {
     expect(sorted(live.entries(l))).toEqual(sorted(fresh.entries(f)));
+    const mass = [...fresh.entries(f)].reduce((sum, e) => sum + weightOf(e), 0);
+    expect(freshMass(f)).toBeCloseTo(mass, 12);
+    expect(liveMass(l)).toBeCloseTo(mass, 12);
     expect(live.isLeaf(l)).toBe(fresh.isLeaf(f));
     expect([...live.allowed(l)]).toEqual([...fresh.allowed(f)]);
     for (const token of [0, 1, 2, 3, END]) {

@@ -123,6 +123,29 @@ describe('bundle format 2 (sharded)', () => {
     expect(folder).toBeLessThan(text);
   });
 
+  it('keeps recent shards up to its cache bytes, fetching a dropped one again; the corpus index is not kept', async () => {
+    const { read, requests } = host(written.files);
+    const cacheBytes = 64 * 1024;
+    const bundle = await ShardedBundle.open(read, { cacheBytes });
+    const { perFragment } = bundle.manifest.fragments;
+    // Every passage once: far more than 64 KB of fragments, never more than that kept.
+    for (let entry = 0; entry < 1400; entry += perFragment) {
+      expect((await bundle.passages([entry]))[0]).toEqual(v1.passages[entry]);
+      expect(bundle.cachedBytes).toBeLessThanOrEqual(cacheBytes);
+    }
+    expect(bundle.cachedBytes).toBeGreaterThan(cacheBytes / 2);
+    // The most recent fragment is kept; the first was dropped and is fetched again.
+    const before = requests.length;
+    await bundle.passages([1400 - 1]);
+    expect(requests.length).toBe(before);
+    expect(await bundle.passages([0])).toEqual([v1.passages[0]]);
+    expect(requests.length).toBeGreaterThan(before);
+    // The corpus index goes to its caller whole: nothing of it stays in the cache.
+    const kept = bundle.cachedBytes;
+    await bundle.corpusIndex();
+    expect(bundle.cachedBytes).toBe(kept);
+  });
+
   it('opening a document fetches the page of records that holds its path, then its fragments', async () => {
     const small = await shardedBundle(content, { documentsPerPage: 100, createdAt: '2026-12-01T00:00:00.000Z' });
     expect(small.manifest.documentPages.pages).toHaveLength(Math.ceil(stored.documents.length / 100));

@@ -22,7 +22,7 @@
 // A decoding state is (node, offset in its run, range, depth); a step is O(log children) and never re-walks
 // from the root, so its cost does not grow with the prefix length.
 
-import type { PrefixIndex, TokenIds } from './prefix-index';
+import { rangeMass, type PrefixIndex, type TokenIds } from './prefix-index';
 
 /** One key to index: its token ids and how many of them are the title part. */
 export interface IndexKey {
@@ -403,16 +403,9 @@ export class CorpusIndex implements PrefixIndex<IndexState> {
     }
   }
 
-  massOf(weight: (entry: number) => number): (state: IndexState) => number {
-    const before = this.prefixSums((p) => weight(this.entryAt(p)));
-    return (state) => before[state.hi]! - before[state.lo]!;
-  }
-
-  /** before[p] = sum of value(q) for positions q < p. */
-  prefixSums(value: (position: number) => number): Float64Array {
-    const before = new Float64Array(this.size + 1);
-    for (let p = 0; p < this.size; p++) before[p + 1] = before[p]! + value(p);
-    return before;
+  massOf(weights: ReadonlyMap<number, number>, rest: number): (state: IndexState) => number {
+    const mass = rangeMass(this.size, (p) => weights.get(this.entryAt(p)), rest);
+    return (state) => mass(state.lo, state.hi);
   }
 
   /** Entry number at an index position. */

@@ -9,7 +9,7 @@
 //   needs tokens main does not have. Kept true after every change, before the next query;
 // - the delta keeps whole keys (it is small), so it can always go on where main has passages beside it.
 import { CorpusIndex, type IndexKey, type IndexState } from './corpus-index';
-import type { PrefixIndex, TokenIds } from './prefix-index';
+import { rangeMass, type PrefixIndex, type TokenIds } from './prefix-index';
 
 export interface LiveIndexOptions {
   /** What a key reads as past its end (the model's end-of-sequence id). */
@@ -202,12 +202,12 @@ export class LiveIndex implements PrefixIndex<LiveIndexState> {
     return state.delta !== null && this.delta.titleComplete(state.delta);
   }
 
-  massOf(weight: (entry: number) => number): (state: LiveIndexState) => number {
+  massOf(weights: ReadonlyMap<number, number>, rest: number): (state: LiveIndexState) => number {
     this.refresh();
-    const main = this.main.prefixSums((p) => (this.dead[p] ? 0 : weight(this.main.entryAt(p))));
-    const delta = this.delta.massOf(weight);
-    return (state) =>
-      (state.main ? main[state.main.hi]! - main[state.main.lo]! : 0) + (state.delta ? delta(state.delta) : 0);
+    // A removed key weighs nothing: an own weight of 0.
+    const main = rangeMass(this.main.size, (p) => (this.dead[p] ? 0 : weights.get(this.main.entryAt(p))), rest);
+    const delta = this.delta.massOf(weights, rest);
+    return (state) => (state.main ? main(state.main.lo, state.main.hi) : 0) + (state.delta ? delta(state.delta) : 0);
   }
 
   private alive(lo: number, hi: number): number {

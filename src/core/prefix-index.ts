@@ -20,10 +20,45 @@ export interface PrefixIndex<S> {
   /** True once the state has consumed the title part of the keys below it. */
   titleComplete(state: S): boolean;
   /**
-   * Per-entry weights summed over the keys below a state (hybrid mode's prior mass). Built once per query in
-   * O(keys); each lookup is O(1) — the keys below a state are a contiguous range of positions (prefix sums).
+   * Weights summed over the keys below a state (hybrid mode's prior mass): `weights` for the entries it lists,
+   * `rest` for every other one. Built once per query in one pass over the keys (rangeMass).
    */
-  massOf(weight: (entry: number) => number): (state: S) => number;
+  massOf(weights: ReadonlyMap<number, number>, rest: number): (state: S) => number;
+}
+
+/**
+ * Sums of weights over ranges of positions 0..size-1, where `own(p)` is a position's weight when it has one of its
+ * own and undefined for the common weight `rest`. The keys below an index state are a contiguous range, so a mass
+ * is `rest` times the range's length plus the own weights' excess over `rest` inside it: prefix sums of the few
+ * positions with own weights (found by binary search), not of every position (8 MB a query at a million keys).
+ */
+export function rangeMass(
+  size: number,
+  own: (position: number) => number | undefined,
+  rest: number,
+): (lo: number, hi: number) => number {
+  const positions: number[] = [];
+  const excess: number[] = [0];
+  for (let p = 0; p < size; p++) {
+    const w = own(p);
+    if (w === undefined) continue;
+    positions.push(p);
+    excess.push(excess[excess.length - 1]! + (w - rest));
+  }
+  const at = Uint32Array.from(positions);
+  const before = Float64Array.from(excess);
+  /** Own-weight positions below p. */
+  const rank = (p: number) => {
+    let lo = 0;
+    let hi = at.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (at[mid]! < p) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  return (lo, hi) => rest * (hi - lo) + before[rank(hi)]! - before[rank(lo)]!;
 }
 
 const NONE = new Uint32Array(0);

@@ -51,6 +51,28 @@ function words(text: string, n: number): string {
   return text.split(/\s+/).filter(Boolean).slice(0, n).join(' ');
 }
 
+/** Tokens a shown word may take on average before a text is clipped: words are a poor measure of length where
+ * "words" are URLs, code or another script, and an assessment row must stay inside the model's context (a 32-word
+ * passage of a site's changelog was seen at 600 tokens, beyond a 256-position model and 8 MB of logits a row). */
+const TOKENS_PER_WORD = 4;
+
+/** The longest prefix of `text` within `maxTokens` tokens, cut at a space where there is one. Texts that fit (nearly
+ * all) cost one encode; others a binary search over their length. */
+function clipTokens(tokenizer: Tokenizer, text: string, maxTokens: number): string {
+  const fits = (n: number) => tokenizer.encode(text.slice(0, n)).length <= maxTokens;
+  if (fits(text.length)) return text;
+  let lo = 0;
+  let hi = text.length - 1;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (fits(mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  if (/[\uD800-\uDBFF]/.test(text[lo - 1] ?? '')) lo--; // never half a surrogate pair
+  const space = text.lastIndexOf(' ', lo);
+  return text.slice(0, space > 0 ? space : lo);
+}
+
 function commonPrefixLength(rows: readonly number[][]): number {
   const first = rows[0] ?? [];
   let n = first.length;
@@ -71,6 +93,15 @@ function shared(rows: number[][]): { prefix: number[]; continuations: number[][]
 export function promptProfile(card: ModelCard, tokenizer: Tokenizer): PromptProfile {
   const t = card.templates;
   const passageWords = card.assessmentPassageWords;
+  // The title and passage an assessment prompt shows: as trained, in words, and never longer in tokens than such
+  // words take.
+  const shown = (p: PromptPassage) => {
+    const maxTokens = passageWords * TOKENS_PER_WORD;
+    return {
+      title: clipTokens(tokenizer, p.title, maxTokens),
+      passage: clipTokens(tokenizer, words(p.text, passageWords), maxTokens),
+    };
+  };
   if (card.promptProfile === 'self-retrieval') {
     const reject = tokenizer.encode(t.reject);
     return {
@@ -79,9 +110,7 @@ export function promptProfile(card: ModelCard, tokenizer: Tokenizer): PromptProf
       assessment(query, passages) {
         // As trained: the prompt and the reject text tokenized apart, the reject text's tokens scored.
         const rows = passages.map((p) => [
-          ...tokenizer.encode(
-            fillTemplate(t.assessment, { query, title: p.title, passage: words(p.text, passageWords) }),
-          ),
+          ...tokenizer.encode(fillTemplate(t.assessment, { query, ...shown(p) })),
           ...reject,
         ]);
         const { prefix, continuations } = shared(rows);
@@ -119,9 +148,7 @@ export function promptProfile(card: ModelCard, tokenizer: Tokenizer): PromptProf
     kind: 'chat',
     retrieval: (query) => user(fillTemplate(t.retrieval, { query }), t.response ?? CHAT_RESPONSE),
     assessment(query, passages) {
-      const rows = passages.map((p) =>
-        user(fillTemplate(t.assessment, { query, title: p.title, passage: words(p.text, passageWords) })),
-      );
+      const rows = passages.map((p) => user(fillTemplate(t.assessment, { query, ...shown(p) })));
       const { prefix, continuations } = shared(rows);
       return {
         prefix,

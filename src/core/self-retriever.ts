@@ -167,9 +167,12 @@ function lexicalPrior<S>(
   let max = 0;
   for (const s of bm25.values()) max = Math.max(max, s);
   const scale = max > 0 ? 1 / max : 0;
-  // Weights are exp((s − 1) / T) ≤ 1, floored so they stay positive float64 (a log mass is never −∞).
-  const weight = (entry: number) => Math.exp(Math.max(-700, ((bm25.get(entry) ?? 0) * scale - 1) / temperature));
-  const mass = corpus.index.massOf(weight);
+  // Weights are exp((s − 1) / T) ≤ 1, floored so they stay positive float64 (a log mass is never −∞); every
+  // passage without a query term has the same one.
+  const weight = (s: number) => Math.exp(Math.max(-700, (s * scale - 1) / temperature));
+  const weights = new Map<number, number>();
+  for (const [entry, s] of bm25) weights.set(entry, weight(s));
+  const mass = corpus.index.massOf(weights, weight(0));
   return { mass, logZ: Math.log(mass(corpus.index.root())) };
 }
 

@@ -234,14 +234,33 @@ export interface FetchStats {
   readonly bytes: number;
 }
 
+/** Decoded shards a reader keeps by default (the least recently used beyond it are dropped, and fetched again if
+ * asked: from the HTTP or service-worker cache in a browser). The corpus index is not among them: its owner holds
+ * it. */
+export const SHARD_CACHE_BYTES = 4 * 2 ** 20;
+
+export interface ShardedBundleOptions {
+  /** Decoded bytes of shards kept for reuse (default SHARD_CACHE_BYTES). */
+  readonly cacheBytes?: number;
+}
+
+interface CachedShard {
+  readonly content: Promise<Uint8Array>;
+  /** Decoded bytes, once they are here (0 while in flight: never dropped then). */
+  bytes: number;
+}
+
 /**
- * A sharded bundle read lazily: nothing but the manifest until asked, each shard fetched once and checked, a
- * failed fetch tried again on the next ask. A shard that cannot be had is a BundleError (`BUNDLE_SHARD_MISSING`,
- * `BUNDLE_SHARD_CORRUPT`) for the work that needed it only.
+ * A sharded bundle read lazily: nothing but the manifest until asked, each shard fetched when needed and checked,
+ * recent shards kept (up to `cacheBytes`), a failed fetch tried again on the next ask. A shard that cannot be had is
+ * a BundleError (`BUNDLE_SHARD_MISSING`, `BUNDLE_SHARD_CORRUPT`) for the work that needed it only.
  */
 export class ShardedBundle {
   readonly #read: ReadBundleFile;
-  readonly #shards = new Map<string, Promise<Uint8Array>>();
+  readonly #cacheBytes: number;
+  /** In order of use, the most recent last. */
+  readonly #shards = new Map<string, CachedShard>();
+  #kept = 0;
   #requests = 0;
   #bytes = 0;
 
@@ -249,13 +268,15 @@ export class ShardedBundle {
     readonly manifest: ShardedManifest,
     read: ReadBundleFile,
     manifestBytes: number,
+    options: ShardedBundleOptions,
   ) {
     this.#read = read;
+    this.#cacheBytes = options.cacheBytes ?? SHARD_CACHE_BYTES;
     this.#requests = 1;
     this.#bytes = manifestBytes;
   }
 
-  static async open(read: ReadBundleFile): Promise<ShardedBundle> {
+  static async open(read: ReadBundleFile, options: ShardedBundleOptions = {}): Promise<ShardedBundle> {
     let bytes: Uint8Array;
     try {
       bytes = await read(MANIFEST_FILE);
@@ -270,31 +291,60 @@ export class ShardedBundle {
     } catch {
       throw new BundleError('BUNDLE_NOT_A_BUNDLE', `${MANIFEST_FILE} is not JSON: not a Self-Retrieval index bundle`);
     }
-    return new ShardedBundle(parseShardedManifest(value), read, bytes.length);
+    return new ShardedBundle(parseShardedManifest(value), read, bytes.length, options);
   }
 
   get fetched(): FetchStats {
     return { requests: this.#requests, bytes: this.#bytes };
   }
 
-  #shard(ref: ShardRef): Promise<Uint8Array> {
-    let shard = this.#shards.get(ref.file);
-    if (!shard) {
-      shard = (async () => {
-        let stored: Uint8Array;
-        try {
-          this.#requests += 1;
-          stored = await this.#read(ref.file);
-        } catch (error) {
-          throw new BundleError('BUNDLE_SHARD_MISSING', `shard ${ref.file} could not be fetched (${String(error)})`);
-        }
-        this.#bytes += stored.length;
-        return decodeShard(ref, stored, this.manifest.encoding);
-      })();
-      shard.catch(() => this.#shards.get(ref.file) === shard && this.#shards.delete(ref.file));
-      this.#shards.set(ref.file, shard);
+  /** Decoded bytes of the shards kept now. */
+  get cachedBytes(): number {
+    return this.#kept;
+  }
+
+  /** Fetches and checks a shard (not kept). */
+  async #fetch(ref: ShardRef): Promise<Uint8Array> {
+    let stored: Uint8Array;
+    try {
+      this.#requests += 1;
+      stored = await this.#read(ref.file);
+    } catch (error) {
+      throw new BundleError('BUNDLE_SHARD_MISSING', `shard ${ref.file} could not be fetched (${String(error)})`);
     }
-    return shard;
+    this.#bytes += stored.length;
+    return decodeShard(ref, stored, this.manifest.encoding);
+  }
+
+  #shard(ref: ShardRef): Promise<Uint8Array> {
+    const cached = this.#shards.get(ref.file);
+    if (cached) {
+      this.#shards.delete(ref.file);
+      this.#shards.set(ref.file, cached);
+      return cached.content;
+    }
+    const shard: CachedShard = { content: this.#fetch(ref), bytes: 0 };
+    this.#shards.set(ref.file, shard);
+    shard.content.then(
+      (content) => {
+        if (this.#shards.get(ref.file) !== shard) return;
+        shard.bytes = content.length;
+        this.#kept += content.length;
+        this.#trim();
+      },
+      () => this.#shards.get(ref.file) === shard && this.#shards.delete(ref.file),
+    );
+    return shard.content;
+  }
+
+  /** Drops the least recently used shards while more than the cache's bytes are kept. */
+  #trim(): void {
+    for (const [file, shard] of this.#shards) {
+      if (this.#kept <= this.#cacheBytes) return;
+      if (shard.bytes === 0) continue;
+      this.#shards.delete(file);
+      this.#kept -= shard.bytes;
+    }
   }
 
   async #json<T>(ref: ShardRef, valid: (value: unknown) => boolean): Promise<T> {
@@ -311,21 +361,22 @@ export class ShardedBundle {
 
   /** The whole library at once (the CLI's search and eval of a folder): every shard fetched and checked. */
   async loadAll(): Promise<LoadedLibrary> {
-    const entries = Array.from({ length: this.manifest.passages }, (_, i) => i);
-    const [index, documents, passages] = await Promise.all([
+    const { perFragment } = this.manifest.fragments;
+    const [index, documents, fragments] = await Promise.all([
       this.corpusIndex(),
       this.documents(),
-      this.passages(entries),
+      Promise.all(Array.from({ length: Math.ceil(this.manifest.passages / perFragment) }, (_, k) => this.#fragment(k))),
     ]);
+    const passages = Array.from({ length: this.manifest.passages }, (_, entry) =>
+      fragmentPassage(fragments[Math.floor(entry / perFragment)]!, entry % perFragment),
+    );
     const lexical = LexicalIndex.empty();
     lexical.add(passages.map((p, entry) => ({ entry, title: p.title, text: p.text })));
     const pieces = new Map<string, FragmentPiece[]>();
-    for (let k = 0; k * this.manifest.fragments.perFragment < passages.length; k++) {
-      for (const piece of (await this.#fragment(k)).pieces) {
-        const list = pieces.get(piece.path);
-        if (list) list.push(piece);
-        else pieces.set(piece.path, [piece]);
-      }
+    for (const piece of fragments.flatMap((f) => f.pieces)) {
+      const list = pieces.get(piece.path);
+      if (list) list.push(piece);
+      else pieces.set(piece.path, [piece]);
     }
     const sources = [...pieces.values()].map(joinPieces).filter((s): s is BundleSource => s !== undefined);
     return {
@@ -353,11 +404,11 @@ export class ShardedBundle {
     }
   }
 
-  /** The corpus index, for the model's decode. */
+  /** The corpus index, for the model's decode: fetched on each call (the caller holds it, and this reader keeps no
+   * second copy), and read in place. */
   async corpusIndex(): Promise<CorpusIndex> {
-    const bytes = await this.#shard(this.manifest.index);
-    // loadIndex reads views of an ArrayBuffer of its own.
-    return loadIndex(bytes.slice().buffer);
+    const bytes = await this.#fetch(this.manifest.index);
+    return loadIndex(bytes.byteOffset % 4 === 0 ? bytes : bytes.slice());
   }
 
   /** Every document's record, by path. */

@@ -40,8 +40,11 @@ class Handle implements SequenceHandle {
   ) {}
 }
 
-/** How many logit floats one `score` pass may produce (64 MB): more rows are split over several passes. */
-const SCORE_LOGITS_BUDGET = 16 * 1024 * 1024;
+/** How many logit floats one `score` pass may produce (4 MB): more rows are split over several passes. ONNX
+ * Runtime's WebAssembly heap grows to its largest pass and never shrinks, so this bounds what a tab keeps after
+ * self-assessment: at 64 MB a pass the demo model's worker held 187 MB after one hybrid query on a million
+ * passages, at 4 MB 68 MB, and its queries ran faster. */
+const SCORE_LOGITS_BUDGET = 1024 * 1024;
 
 export interface EngineStats {
   /** Cache tensors made and not yet disposed. 0 whenever no handle is held. */
