@@ -52,8 +52,9 @@ function words(text: string, n: number): string {
 }
 
 /** Tokens a shown word may take on average before a text is clipped: words are a poor measure of length where
- * "words" are URLs, code or another script, and an assessment row must stay inside the model's context (a 32-word
- * passage of a site's changelog was seen at 600 tokens, beyond a 256-position model and 8 MB of logits a row). */
+ * "words" are URLs, code or another script, and an assessment row must stay inside the model's context (on a site
+ * of a million documentation passages, one title and 32 words took over 600 tokens: beyond the demo model's 256
+ * positions, and 8 MB of logits for one row). */
 const TOKENS_PER_WORD = 4;
 
 /** The longest prefix of `text` within `maxTokens` tokens, cut at a space where there is one. Texts that fit (nearly
