@@ -3,8 +3,8 @@
 // ordinary passages are shown exactly as before.
 import { describe, expect, it } from 'vitest';
 import type { Tokenizer } from '../src/core/language-model';
-import type { ModelCard } from '../src/core/model-card';
 import { promptProfile } from '../src/core/prompt-profile';
+import { TOY_CARD } from './toy-model';
 
 /** One token per two UTF-16 units; the texts it was given, to read the rows back. */
 const encoded: string[] = [];
@@ -18,24 +18,7 @@ const pairs: Tokenizer = {
   vocabSize: 65536,
 };
 
-const card: ModelCard = {
-  id: 'toy',
-  name: 'Toy',
-  parameters: 1,
-  dtype: 'fp32',
-  promptProfile: 'self-retrieval',
-  templates: {
-    retrieval: 'Q: {query} T:',
-    title: ' {title}',
-    separator: ' C:',
-    content: ' {passage}',
-    assessment: 'Q: {query} T: {title} C: {passage} A:',
-    accept: ' yes',
-    reject: ' no',
-  },
-  assessmentPassageWords: 8,
-  capabilities: { answers: false, selfAssessment: true, corpusTrained: false },
-};
+const card = TOY_CARD;
 
 /** The text of the first passage's assessment row. */
 const rowText = (query: string, passage: { title: string; text: string }) => {

@@ -6,12 +6,11 @@ import { CorpusIndex } from '../src/core/corpus-index';
 import { corpusKeys } from '../src/core/corpus-keys';
 import { fuse } from '../src/core/fusion';
 import { LexicalIndex } from '../src/core/lexical-index';
-import type { ModelCard } from '../src/core/model-card';
 import { promptProfile } from '../src/core/prompt-profile';
 import { LiveIndex } from '../src/core/live-index';
 import type { PrefixIndex } from '../src/core/prefix-index';
 import { SelfRetriever, type SearchEvent } from '../src/core/self-retriever';
-import { ToyModel } from './toy-model';
+import { TOY_CARD, ToyModel } from './toy-model';
 
 const WORDS = ['wing', 'flow', 'heat', 'shock', 'plate', 'boundary', 'layer', 'cone', 'jet', 'panel', 'mach', 'drag'];
 
@@ -22,24 +21,7 @@ function passages(n: number, seed = 7) {
   return Array.from({ length: n }, (_, i) => ({ title: `${pick(2)} ${i % 7}`, text: `${pick(12)} number ${i}` }));
 }
 
-const card: ModelCard = {
-  id: 'toy',
-  name: 'Toy',
-  parameters: 1,
-  dtype: 'fp32',
-  promptProfile: 'self-retrieval',
-  templates: {
-    retrieval: 'Q: {query} T:',
-    title: ' {title}',
-    separator: ' C:',
-    content: ' {passage}',
-    assessment: 'Q: {query} T: {title} C: {passage} A:',
-    accept: ' yes',
-    reject: ' no',
-  },
-  assessmentPassageWords: 8,
-  capabilities: { answers: false, selfAssessment: true, corpusTrained: false },
-};
+const card = TOY_CARD;
 
 function setup(n = 60, live = false) {
   const lm = new ToyModel(128, 3);

@@ -1,5 +1,6 @@
-// A deterministic toy LanguageModel for core tests: next-token log-probabilities are a fixed pseudo-random function
-// of the whole sequence, and it counts live handles so tests can prove every handle is released exactly once.
+// A deterministic toy LanguageModel for core tests (next-token log-probabilities are a fixed pseudo-random function
+// of the whole sequence; it counts live handles so tests can prove every handle is released exactly once), and a
+// card of short templates for it.
 import type {
   LanguageModel,
   NextTokenBatch,
@@ -7,6 +8,7 @@ import type {
   SequenceHandle,
   Tokenizer,
 } from '../src/core/language-model';
+import type { ModelCard } from '../src/core/model-card';
 
 interface ToyHandle extends SequenceHandle {
   readonly tokens: readonly number[];
@@ -97,3 +99,23 @@ export class ToyModel implements LanguageModel {
     return handle as ToyHandle;
   }
 }
+
+/** A card in the paper's prompt format with short templates, for core tests over the toy model. */
+export const TOY_CARD: ModelCard = {
+  id: 'toy',
+  name: 'Toy',
+  parameters: 1,
+  dtype: 'fp32',
+  promptProfile: 'self-retrieval',
+  templates: {
+    retrieval: 'Q: {query} T:',
+    title: ' {title}',
+    separator: ' C:',
+    content: ' {passage}',
+    assessment: 'Q: {query} T: {title} C: {passage} A:',
+    accept: ' yes',
+    reject: ' no',
+  },
+  assessmentPassageWords: 8,
+  capabilities: { answers: false, selfAssessment: true, corpusTrained: false },
+};
