@@ -5,16 +5,14 @@
 import 'fake-indexeddb/auto';
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { parseModelCard } from '../src/core/model-card';
 import type { PassageKeyer } from '../src/core/passage-keyer';
 import { lookup } from '../src/core/prefix-index';
-import { loadKeyer } from '../src/engines/transformers/keyer';
-import { configureOffline } from '../src/engines/transformers/runtime';
 import { cranfieldPassages } from '../src/ingest/cranfield';
 import { Library, type IncomingFile, type LibraryDelta } from '../src/store/library';
 import { openLibraryDb, passageOf } from '../src/store/schema';
 import { ingestQueued, stageFiles } from '../workers/ingest-run';
-import { DEMO_CRANFIELD, DEMO_MODEL_ID, MODEL_ROOT } from './paths';
+import { loadDemoKeyer } from './demo-model';
+import { DEMO_CRANFIELD } from './paths';
 
 let keyer: PassageKeyer;
 let dbCount = 0;
@@ -56,15 +54,13 @@ async function view(library: Library, queries: readonly string[], probe: readonl
     generation: library.state.generation,
     passages: library.state.passages,
     documents: library.documents().map((d) => `${d.path} ${d.status} ${d.passages}`),
-    lexical: queries.map((q) => library.lexical.query(q, 10)),
+    lexical: await Promise.all(queries.map((q) => library.lexical.query(q, 10))),
     found,
   };
 }
 
 beforeAll(async () => {
-  configureOffline({ modelRoot: MODEL_ROOT });
-  const card = parseModelCard(JSON.parse(readFileSync(`${MODEL_ROOT}${DEMO_MODEL_ID}/model-card.json`, 'utf8')));
-  keyer = await loadKeyer(DEMO_MODEL_ID, card);
+  keyer = await loadDemoKeyer();
 });
 
 afterEach(() => vi.restoreAllMocks());
@@ -104,8 +100,8 @@ describe('LibraryDelta', () => {
     const reopened = await Library.open(db, keyer);
     expect(await view(reader, queries, probe)).toEqual(await view(reopened, queries, probe));
     expect(reader.documents().map((d) => d.path)).not.toContain('papers/1.txt'); // removed
-    expect(reader.lexical.query('panel flutter Mach 3', 1)[0]?.entry).toBe(
-      reopened.lexical.query('panel flutter Mach 3', 1)[0]?.entry,
+    expect((await reader.lexical.query('panel flutter Mach 3', 1))[0]?.entry).toBe(
+      (await reopened.lexical.query('panel flutter Mach 3', 1))[0]?.entry,
     );
     // A delta the reader already has (published before it opened) is a no-op.
     expect(reopened.applyDelta(deltas[0]!)).toBe(true);

@@ -101,7 +101,7 @@ describe('Library (IndexedDB store)', () => {
     expect([...hits]).toContain(passage.entry);
     expect((await reopened.passage(passage.entry))?.text).toBe(passage.text);
     expect((await reopened.source(passage.documentPath))?.text.slice(passage.start, passage.end)).toBe(passage.text);
-    expect(reopened.lexical.query('boundary layer', 5).length).toBe(5);
+    expect(await reopened.lexical.query('boundary layer', 5)).toHaveLength(5);
   });
 
   it('re-ingesting unchanged files is a no-op; a changed file replaces its passages; duplicates are marked', async () => {

@@ -142,9 +142,10 @@ export function serveLibrary(endpoint: Comlink.Endpoint, options: LibraryService
       });
   }
 
-  async function rekeyIfNeeded(): Promise<void> {
+  /** Re-keys the library for a new tokenizer, or writes the checkpoints a crash (or an older version) left behind. */
+  async function rekeyOrCheckpoint(): Promise<void> {
     const lib = opened();
-    if (!lib.needsRekey) return;
+    if (!lib.needsRekey) return asWriter(() => lib.save());
     await asWriter(() => lib.rekey({ onProgress }));
     await announceChange();
   }
@@ -196,7 +197,7 @@ export function serveLibrary(endpoint: Comlink.Endpoint, options: LibraryService
         onCommit: (delta) => channel.postMessage({ type: 'committed', delta } satisfies ChannelMessage),
       });
       modelId = id;
-      await rekeyIfNeeded().catch((error: unknown) => {
+      await rekeyOrCheckpoint().catch((error: unknown) => {
         if ((error as { code?: string }).code !== 'LIBRARY_BUSY') throw error;
       });
       // A run that a closed tab or a crash interrupted goes on from its last committed batch.
@@ -250,7 +251,7 @@ export function serveLibrary(endpoint: Comlink.Endpoint, options: LibraryService
     async search(query, limit) {
       const lib = opened();
       const hits: RankedHit[] = [];
-      for (const hit of lib.lexical.query(query, limit)) {
+      for (const hit of await lib.lexical.query(query, limit)) {
         const record = await lib.passage(hit.entry);
         if (!record) continue;
         hits.push(rankedHit({ rank: hits.length + 1, scores: lexicalScores(hit.score) }, passageOf(record)));

@@ -58,6 +58,33 @@ const processTerm = MiniSearch.getDefault('processTerm') as (
   term: string,
 ) => string | string[] | null | undefined | false;
 
+/** One field of a passage as BM25 sees it: its length (distinct raw tokens) and its terms with their frequencies,
+ * in order of first occurrence. */
+export interface AnalyzedField {
+  readonly length: number;
+  readonly terms: ReadonlyMap<string, number>;
+}
+
+/** A passage's fields (LEXICAL_FIELDS order) through MiniSearch's default tokenizer and term processing. */
+export function analyzeDocument(document: Pick<LexicalDocument, 'title' | 'text'>): AnalyzedField[] {
+  return LEXICAL_FIELDS.map((field) => {
+    const tokens = tokenize(document[field]);
+    const terms = new Map<string, number>();
+    for (const token of tokens) {
+      const processed = processTerm(token);
+      for (const term of Array.isArray(processed) ? processed : [processed]) {
+        if (term) terms.set(term, (terms.get(term) ?? 0) + 1);
+      }
+    }
+    return { length: new Set(tokens).size, terms };
+  });
+}
+
+/** A passage's field lengths (LEXICAL_FIELDS order): what removing it takes off the collection's statistics. */
+export function fieldLengths(document: Pick<LexicalDocument, 'title' | 'text'>): number[] {
+  return LEXICAL_FIELDS.map((field) => new Set(tokenize(document[field])).size);
+}
+
 /**
  * Builds the BM25 postings of passages added one at a time (entries ascending) in typed arrays — no per-posting
  * object, so a million passages fit in one process — and cuts them, terms sorted, into chunks. Terms, field lengths
@@ -74,6 +101,7 @@ export class LexicalIndexBuilder {
   readonly #lengths = LEXICAL_FIELDS.map(() => new Int32Log());
   readonly #entries = new Int32Log();
   readonly #average = LEXICAL_FIELDS.map(() => 0);
+  readonly #totals = LEXICAL_FIELDS.map(() => 0);
   #count = 0;
 
   add(document: LexicalDocument): void {
@@ -82,33 +110,33 @@ export class LexicalIndexBuilder {
       throw new RangeError(`entries must be added in ascending order (${document.entry} after ${last})`);
     }
     this.#entries.push(document.entry);
-    const counts = new Map<number, number>();
-    LEXICAL_FIELDS.forEach((field, f) => {
-      const tokens = tokenize(document[field]);
-      const length = new Set(tokens).size;
+    analyzeDocument(document).forEach(({ length, terms }, f) => {
       this.#lengths[f]!.push(length);
       this.#average[f] = (this.#average[f]! * this.#count + length) / (this.#count + 1);
-      counts.clear();
-      for (const token of tokens) {
-        const processed = processTerm(token);
-        for (const term of Array.isArray(processed) ? processed : [processed]) {
-          if (!term) continue;
-          let id = this.#termIds.get(term);
-          if (id === undefined) {
-            id = this.#terms.push(term) - 1;
-            this.#termIds.set(term, id);
-          }
-          counts.set(id, (counts.get(id) ?? 0) + 1);
-        }
-      }
+      this.#totals[f]! += length;
       const postings = this.#postings[f]!;
-      for (const [term, tf] of counts) {
-        postings.term.push(term);
+      for (const [term, tf] of terms) {
+        let id = this.#termIds.get(term);
+        if (id === undefined) {
+          id = this.#terms.push(term) - 1;
+          this.#termIds.set(term, id);
+        }
+        postings.term.push(id);
         postings.entry.push(this.#count);
         postings.tf.push(tf);
       }
     });
     this.#count++;
+  }
+
+  /** Per field, the sum of the passages' field lengths: whole numbers, exact in any order of additions and removals. */
+  get totals(): number[] {
+    return [...this.#totals];
+  }
+
+  /** The entries added, in order. */
+  get entries(): Int32Array {
+    return Int32Array.from({ length: this.#count }, (_, i) => this.#entries.get(i));
   }
 
   get stats(): LexicalStats {

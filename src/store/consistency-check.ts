@@ -22,7 +22,7 @@ export interface ConsistencyReport {
 export async function checkLibrary(library: Library): Promise<ConsistencyReport> {
   const passages = await library.allPassages();
   const index = library.index;
-  const lexical = library.lexical;
+  const lexical = await library.lexicalEntries();
   const endToken = library.passageKeyer.tokenizer.eosTokenId;
   const indexed = index.size > 0 ? index.entries(index.root()) : new Uint32Array(0);
   const stored = new Set(passages.map((p) => p.entry));
@@ -33,7 +33,8 @@ export async function checkLibrary(library: Library): Promise<ConsistencyReport>
     })
     .map((p) => p.id);
   const notStored = [...indexed].filter((e) => !stored.has(e));
-  const lexicalOk = lexical.size === passages.length && passages.every((p) => lexical.has(p.entry));
+  const lexicalOk =
+    lexical !== undefined && lexical.length === passages.length && passages.every((p, i) => lexical[i] === p.entry);
   const summary = [
     ...library.documents().map((d) => `${d.path}\t${d.status}\t${d.passages}`),
     ...passages.map((p) => p.id).sort(),
@@ -45,6 +46,6 @@ export async function checkLibrary(library: Library): Promise<ConsistencyReport>
     indexedPassages: indexed.length,
     notIndexed,
     notStored,
-    lexicalPassages: lexical.size,
+    lexicalPassages: lexical?.length ?? 0,
   };
 }

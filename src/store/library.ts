@@ -3,9 +3,13 @@
 // - files given by the user are first queued in the store (with their bytes), so an ingest interrupted by a crash,
 //   a reload or a closed tab resumes on the next visit from the last committed batch;
 // - each batch of file changes commits in ONE transaction (documents, texts, passages, keys, the queue, the
-//   manifest); the in-memory LiveIndex and lexical index change only after the commit succeeded, so memory never
-//   runs ahead of the store, and a failed batch (QuotaExceededError included) leaves both as they were;
-// - index shards are checkpoints: used when their generation is the manifest's, rebuilt from the keys otherwise.
+//   manifest, the keyword index's log of removals); the in-memory LiveIndex and keyword index change only after the
+//   commit succeeded, so memory never runs ahead of the store, and a failed batch (QuotaExceededError included)
+//   leaves both as they were;
+// - the corpus index's shard is a checkpoint: used when its generation is the manifest's, rebuilt from the keys
+//   otherwise;
+// - the keyword index is not held: its base stays in the store as term chunks read per query (lexical-store.ts),
+//   and the changes since are folded into a new base once they pass `lexicalFoldAt`.
 // What is written comes from elsewhere: the ingest run (workers/ingest-run.ts) prepares the batches, bundle-io.ts
 // imports and exports, consistency-check.ts checks. Callers serialize writers (the ingest worker holds a Web Lock);
 // reading is free. Each commit is described by a LibraryDelta (`onCommit`), which a reader holding its own copy of
@@ -13,8 +17,11 @@
 import { CorpusIndex, type IndexKey } from '../core/corpus-index';
 import { CodedError } from '../core/errors';
 import { loadIndex, serializeIndex } from '../core/index-format';
-import { LexicalIndex } from '../core/lexical-index';
+import { LexicalIndexBuilder } from '../core/lexical-chunks';
+import type { LexicalHit } from '../core/lexical-index';
+import { LexicalChunkMissing, type LexicalRemoval, type LiveLexicalIndex } from '../core/live-lexical-index';
 import { LiveIndex } from '../core/live-index';
+import { baseEntries, baseRecords, lexicalOver, logRecord, readLexical, removalOf } from './lexical-store';
 import type { PassageKeyer } from '../core/passage-keyer';
 import {
   EMPTY_MANIFEST,
@@ -76,7 +83,8 @@ export type LibraryDelta =
       readonly from: number;
       readonly manifest: StoreManifest;
       readonly added: readonly { readonly passage: PassageRecord; readonly key: IndexKey }[];
-      readonly removed: readonly Pick<PassageRecord, 'entry' | 'id'>[];
+      /** With the field lengths each takes off the keyword index's statistics. */
+      readonly removed: readonly (Pick<PassageRecord, 'entry' | 'id'> & LexicalRemoval)[];
       readonly documents: readonly DocumentRecord[];
       readonly removedDocuments: readonly string[];
     }
@@ -92,6 +100,8 @@ export interface LibraryOptions {
   readonly batchBytes?: number;
   /** …or once it took this long to prepare, so a closed tab loses at most about this much work. */
   readonly batchMillis?: number;
+  /** The keyword index's changes held in memory before a new base is built (default: `lexicalFoldAt`). */
+  readonly lexicalFoldAt?: (passages: number) => number;
 }
 
 /** One file's outcome, prepared before its batch commits. */
@@ -104,7 +114,16 @@ export interface FileChange {
   readonly drop: readonly PassageRecord[];
 }
 
-const DEFAULTS = { batchPassages: 2000, batchBytes: 8 << 20, batchMillis: 1000 };
+/**
+ * The keyword index's changes held in memory before the writer folds them into a new base: a quarter of the
+ * library (so rebuilding, which reads every passage, costs a constant factor of the ingest), within bounds that keep
+ * small libraries from rebuilding at every commit and large ones from holding much.
+ */
+export const lexicalFoldAt = (passages: number) => Math.min(32_768, Math.max(4_096, passages / 4));
+const DEFAULTS = { batchPassages: 2000, batchBytes: 8 << 20, batchMillis: 1000, lexicalFoldAt };
+
+/** Passages read per request while a base is rebuilt. */
+const REBUILD_PAGE = 1_000;
 const ALL_STORES = ['meta', 'documents', 'sources', 'passages', 'keys', 'shards', 'queue'] as const;
 
 const isQuotaError = (error: unknown) =>
@@ -123,9 +142,10 @@ export class Library {
   private manifest: StoreManifest = EMPTY_MANIFEST;
   private docs = new Map<string, DocumentRecord>();
   private keys = new Map<number, IndexKey>();
-  private entryOf = new Map<string, number>();
   private live!: LiveIndex;
-  private lexicalIndex = LexicalIndex.empty();
+  private lexicalIndex!: LiveLexicalIndex;
+  /** The generation the keyword index reflects: the manifest's, or later when it was re-read to follow a rebuild. */
+  private lexicalGeneration = 0;
   private missingKeys = 0;
   private savedGeneration = -1;
   private readonly options: typeof DEFAULTS & Omit<LibraryOptions, keyof typeof DEFAULTS>;
@@ -149,51 +169,53 @@ export class Library {
   async reload(): Promise<void> {
     const tx = this.db.transaction(['meta', 'documents', 'passages', 'keys', 'shards'], 'readonly');
     const tokenizer = this.keyer.tokenizer.id;
-    const [manifest, docs, passages, keys, indexShard, lexicalShard] = await Promise.all([
+    const [manifest, docs, stored, keys, indexShard, lexical] = await Promise.all([
       tx.objectStore('meta').get('manifest'),
       tx.objectStore('documents').getAll(),
-      tx.objectStore('passages').getAll(),
+      tx.objectStore('passages').count(),
       tx.objectStore('keys').getAll(IDBKeyRange.bound([tokenizer, -Infinity], [tokenizer, Infinity])),
       tx.objectStore('shards').get('index'),
-      tx.objectStore('shards').get('lexical'),
+      readLexical(this.db, {
+        shards: tx.objectStore('shards'),
+        passagesByEntry: tx.objectStore('passages').index('byEntry'),
+      }),
     ]);
     this.manifest = manifest ?? EMPTY_MANIFEST;
     this.docs = new Map(docs.map((d) => [d.path, d]));
-    this.entryOf = new Map(passages.map((p) => [p.id, p.entry]));
     this.keys = new Map(keys.map((k) => [k.entry, { tokens: k.tokens, titleLength: k.titleLength }]));
     const current = this.manifest.generation;
-    this.missingKeys = passages.filter((p) => !this.keys.has(p.entry)).length;
+    // Keys are deleted with their passages, so every stored passage has one when the counts agree.
+    this.missingKeys = stored - keys.length;
     this.savedGeneration = -1;
 
     const usable = indexShard?.generation === current && indexShard.tokenizer === tokenizer && !this.needsRekey;
-    let main: CorpusIndex;
-    if (usable) {
-      main = loadIndex(indexShard.bytes);
-    } else {
-      const live = passages.filter((p) => this.keys.has(p.entry));
-      main = CorpusIndex.build(
-        live.map((p) => this.keys.get(p.entry)!),
-        { endToken: this.keyer.tokenizer.eosTokenId, entryIds: live.map((p) => p.entry) },
-      );
-    }
+    const main = usable
+      ? loadIndex(indexShard.bytes)
+      : CorpusIndex.build(
+          keys.map((k) => ({ tokens: k.tokens, titleLength: k.titleLength })),
+          { endToken: this.keyer.tokenizer.eosTokenId, entryIds: keys.map((k) => k.entry) },
+        );
     this.live = new LiveIndex(main, {
       endToken: this.keyer.tokenizer.eosTokenId,
       keyOf: (entry) => this.keys.get(entry)!,
     });
-    let lexical: LexicalIndex | undefined;
-    if (lexicalShard?.generation === current) {
-      try {
-        lexical = LexicalIndex.load(lexicalShard.bytes);
-      } catch {
-        lexical = undefined; // an older format: rebuilt below
-      }
-    }
-    if (!lexical) {
-      lexical = LexicalIndex.empty();
-      lexical.add(passages.map((p) => ({ entry: p.entry, title: p.title, text: p.text })));
-    }
     this.lexicalIndex = lexical;
-    if (usable && lexicalShard?.generation === current) this.savedGeneration = current;
+    this.lexicalGeneration = current;
+    if (usable) this.savedGeneration = current;
+  }
+
+  /** Re-reads the keyword index alone: the writer replaced the base this library was reading. */
+  private async reloadLexical(): Promise<void> {
+    const tx = this.db.transaction(['meta', 'passages', 'shards'], 'readonly');
+    const [manifest, lexical] = await Promise.all([
+      tx.objectStore('meta').get('manifest'),
+      readLexical(this.db, {
+        shards: tx.objectStore('shards'),
+        passagesByEntry: tx.objectStore('passages').index('byEntry'),
+      }),
+    ]);
+    this.lexicalIndex = lexical;
+    this.lexicalGeneration = manifest?.generation ?? 0;
   }
 
   /** True when stored passages lack keys for this model's tokenizer: `rekey()` before the index is used. */
@@ -209,8 +231,29 @@ export class Library {
     return this.live;
   }
 
-  get lexical(): LexicalIndex {
-    return this.lexicalIndex;
+  /** BM25 over the library, reading the keyword chunks a query needs from the store. */
+  get lexical(): { query(text: string, limit: number): Promise<LexicalHit[]> } {
+    return { query: (text, limit) => this.lexicalQuery(text, limit) };
+  }
+
+  private async lexicalQuery(text: string, limit: number): Promise<LexicalHit[]> {
+    const index = this.lexicalIndex;
+    try {
+      return await index.query(text, limit);
+    } catch (error) {
+      if (!(error instanceof LexicalChunkMissing)) throw error;
+      if (index === this.lexicalIndex) await this.reloadLexical();
+      return this.lexicalIndex.query(text, limit);
+    }
+  }
+
+  /** Every passage the keyword index holds, ascending (reads the base's entry list: for checks, not searches). */
+  async lexicalEntries(): Promise<number[] | undefined> {
+    const index = this.lexicalIndex;
+    const base = await baseEntries(this.db, index);
+    if (!base) return undefined;
+    const removed = new Set(index.removedFromBase());
+    return [...base.filter((entry) => !removed.has(entry)), ...index.addedEntries()];
   }
 
   get state(): StoreManifest {
@@ -302,7 +345,10 @@ export class Library {
   /** Commits one batch of file changes in one transaction, then (only then) applies it in memory. */
   async applyBatch(batch: readonly FileChange[], nextEntry: number): Promise<void> {
     const tokenizer = this.keyer.tokenizer;
-    const tx = this.db.transaction(['meta', 'documents', 'sources', 'passages', 'keys', 'queue'], 'readwrite');
+    const tx = this.db.transaction(
+      ['meta', 'documents', 'sources', 'passages', 'keys', 'queue', 'shards'],
+      'readwrite',
+    );
     let passageDelta = 0;
     let documentDelta = 0;
     for (const change of batch) {
@@ -315,7 +361,9 @@ export class Library {
       passages: this.manifest.passages + passageDelta,
       documents: this.manifest.documents + documentDelta,
     });
+    const removed = batch.flatMap((c) => c.drop.map((p) => ({ id: p.id, ...removalOf(p) })));
     await this.commit(tx, (ops) => {
+      if (removed.length > 0) ops.push(tx.objectStore('shards').put(logRecord(manifest.generation, removed)));
       for (const change of batch) {
         const { doc } = change;
         ops.push(tx.objectStore('documents').put(doc));
@@ -339,12 +387,13 @@ export class Library {
       added: batch.flatMap((c) =>
         c.put.filter((p) => c.keys.has(p.entry)).map((p) => ({ passage: p, key: c.keys.get(p.entry)! })),
       ),
-      removed: batch.flatMap((c) => c.drop.map(({ entry, id }) => ({ entry, id }))),
+      removed,
       documents: batch.map((c) => c.doc),
       removedDocuments: [],
     };
     this.follow(delta);
     this.options.onCommit?.(delta);
+    await this.foldWhenDue();
   }
 
   /**
@@ -364,13 +413,20 @@ export class Library {
 
   /** A committed change, in memory: removals first (a changed file drops its old passages), then additions. */
   private follow(delta: Extract<LibraryDelta, { kind: 'passages' }>): void {
-    for (const p of delta.removed) this.forget(p.entry, p.id);
+    for (const { entry } of delta.removed) {
+      this.live.remove(entry);
+      this.keys.delete(entry);
+    }
     for (const { passage, key } of delta.added) {
       this.keys.set(passage.entry, key);
-      this.entryOf.set(passage.id, passage.entry);
       this.live.add(passage.entry, key);
     }
-    this.lexicalIndex.add(delta.added.map(({ passage: p }) => ({ entry: p.entry, title: p.title, text: p.text })));
+    // The keyword index may already have this commit: it was re-read from the store after a rebuild.
+    if (delta.manifest.generation > this.lexicalGeneration) {
+      this.lexicalIndex.remove(delta.removed);
+      this.lexicalIndex.add(delta.added.map(({ passage: p }) => ({ entry: p.entry, title: p.title, text: p.text })));
+      this.lexicalGeneration = delta.manifest.generation;
+    }
     for (const path of delta.removedDocuments) this.docs.delete(path);
     for (const doc of delta.documents) this.docs.set(doc.path, doc);
     this.manifest = delta.manifest;
@@ -379,13 +435,6 @@ export class Library {
   private keyRecord(entry: number, key: IndexKey): KeyRecord {
     const tokens = Uint32Array.from(key.tokens);
     return { tokenizer: this.keyer.tokenizer.id, entry, tokens, titleLength: key.titleLength };
-  }
-
-  private forget(entry: number, id: string): void {
-    this.live.remove(entry);
-    this.lexicalIndex.remove([entry]);
-    this.keys.delete(entry);
-    this.entryOf.delete(id);
   }
 
   private nextManifest(change: Partial<StoreManifest>): StoreManifest {
@@ -467,25 +516,62 @@ export class Library {
     await this.save();
   }
 
-  /** Writes the index checkpoints when they are behind the manifest. */
+  /** Writes the corpus index's checkpoint when it is behind the manifest, and folds the keyword index's changes into
+   * a new base when they have grown past their bound. */
   async save(): Promise<void> {
+    await this.foldWhenDue();
     if (this.savedGeneration === this.manifest.generation || this.needsRekey) return;
     this.live.compact();
     const generation = this.manifest.generation;
-    const tokenizer = this.keyer.tokenizer.id;
     const tx = this.db.transaction('shards', 'readwrite');
     await this.commit(tx, (ops) => {
       ops.push(
         tx.store.put({
           name: 'index',
-          tokenizer,
+          tokenizer: this.keyer.tokenizer.id,
           generation,
           bytes: new Uint8Array(serializeIndex(this.live.parts.main)),
         }),
-        tx.store.put({ name: 'lexical', tokenizer, generation, bytes: this.lexicalIndex.serialize() }),
       );
     });
     this.savedGeneration = generation;
+  }
+
+  /** Folds the keyword index's changes once due. A failed fold loses nothing (the changes stay held, the old base and
+   * its log stay stored) and is tried again at the next commit, so it never fails the commit that triggered it. */
+  private async foldWhenDue(): Promise<void> {
+    await this.foldLexical().catch(() => undefined);
+  }
+
+  /**
+   * Rebuilds the keyword index's base from every stored passage once the changes held in memory pass their bound
+   * (or `force`): in one transaction the new base replaces the old one and the log it folds in. A reader still on the
+   * old base finds its chunks gone and re-reads (see `lexicalQuery`).
+   */
+  async foldLexical(force = false): Promise<void> {
+    const held = this.lexicalIndex;
+    if (!force && held.pending <= this.options.lexicalFoldAt(held.size)) return;
+    const builder = new LexicalIndexBuilder();
+    for (let after = -1; ;) {
+      const page = await this.db.getAllFromIndex(
+        'passages',
+        'byEntry',
+        IDBKeyRange.lowerBound(after, true),
+        REBUILD_PAGE,
+      );
+      for (const passage of page) builder.add(passage);
+      if (page.length < REBUILD_PAGE) break;
+      after = page[page.length - 1]!.entry;
+    }
+    const { generation, nextEntry } = this.manifest;
+    const { deletes, puts, base } = baseRecords(builder, { generation, nextEntry });
+    const tx = this.db.transaction('shards', 'readwrite');
+    await this.commit(tx, (ops) => {
+      for (const range of deletes) ops.push(tx.store.delete(range));
+      for (const record of puts) ops.push(tx.store.put(record));
+    });
+    this.lexicalIndex = lexicalOver(this.db, base, generation);
+    this.lexicalGeneration = generation;
   }
 
   /** Removes documents (and any byte-identical copies recorded as their duplicates) with their passages. */
@@ -494,10 +580,11 @@ export class Library {
     for (const doc of this.docs.values()) if (doc.duplicateOf && gone.has(doc.duplicateOf)) gone.add(doc.path);
     if (gone.size === 0) return 0;
     const tokenizer = this.keyer.tokenizer.id;
-    const tx = this.db.transaction(['meta', 'documents', 'sources', 'passages', 'keys'], 'readwrite');
+    const tx = this.db.transaction(['meta', 'documents', 'sources', 'passages', 'keys', 'shards'], 'readwrite');
     const dropped: PassageRecord[] = [];
     const indexedGone = [...gone].filter((p) => this.docs.get(p)?.status === 'indexed').length;
     let manifest = this.manifest;
+    let removed: (LexicalRemoval & { id: string })[] = [];
     await this.commit(tx, async (ops) => {
       for (const path of gone) dropped.push(...(await tx.objectStore('passages').index('byDocument').getAll(path)));
       for (const path of gone)
@@ -510,13 +597,15 @@ export class Library {
         documents: this.manifest.documents - indexedGone,
       });
       ops.push(tx.objectStore('meta').put(manifest, 'manifest'));
+      removed = dropped.map((p) => ({ id: p.id, ...removalOf(p) }));
+      if (removed.length > 0) ops.push(tx.objectStore('shards').put(logRecord(manifest.generation, removed)));
     });
     const delta: LibraryDelta = {
       kind: 'passages',
       from: this.manifest.generation,
       manifest,
       added: [],
-      removed: dropped.map(({ entry, id }) => ({ entry, id })),
+      removed,
       documents: [],
       removedDocuments: [...gone],
     };
@@ -568,7 +657,7 @@ export class Library {
       ops.push(
         keys.delete(IDBKeyRange.upperBound([tokenizer.id])),
         keys.delete(IDBKeyRange.lowerBound([tokenizer.id, []], true)),
-        tx.objectStore('shards').clear(),
+        tx.objectStore('shards').delete('index'), // the keyword index does not depend on the tokenizer
         tx.objectStore('meta').put(this.nextManifest({}), 'manifest'),
       );
     });

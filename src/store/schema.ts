@@ -51,9 +51,12 @@ export interface KeyRecord {
   readonly titleLength: number;
 }
 
-/** A checkpoint of a derived structure: rebuilt or reconciled from the passages when stale, never trusted alone. */
+/**
+ * A derived structure, rebuilt or reconciled from the passages when stale, never trusted alone: 'index' (the corpus
+ * index's checkpoint, for `tokenizer`) and the keyword index's records (src/store/lexical-store.ts names them).
+ */
 export interface ShardRecord {
-  readonly name: 'index' | 'lexical';
+  readonly name: string;
   readonly tokenizer: string;
   readonly generation: number;
   readonly bytes: Uint8Array;

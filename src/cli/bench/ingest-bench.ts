@@ -30,7 +30,7 @@ import { parseFile } from '../../ingest/parse';
 import type { Passage } from '../../core/passage';
 import { splitPassages } from '../../ingest/passages';
 import { loadManifest, readPinnedCorpus, type CorpusSummary } from './corpus-manifest';
-import { median, round } from './stats';
+import { heapInUse, median, round } from './stats';
 
 const ROUNDS = 3;
 const MB = 1e6;
@@ -75,17 +75,9 @@ async function acceptedFiles(files: readonly InputFile[]): Promise<{ accepted: I
 
 /** Bytes retained (V8 heap + ArrayBuffer backing stores, where typed arrays live) by what `make` returns. */
 function retainedHeap(make: () => unknown): number {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc) return NaN;
-  const used = () => {
-    gc();
-    gc();
-    const m = process.memoryUsage();
-    return m.heapUsed + m.arrayBuffers;
-  };
-  const before = used();
+  const before = heapInUse();
   const keep = make();
-  const bytes = used() - before;
+  const bytes = heapInUse() - before;
   if (keep === undefined) throw new Error('unreachable');
   return bytes;
 }

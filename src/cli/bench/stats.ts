@@ -29,3 +29,14 @@ export function retainedBytes(make: () => unknown): { bytes: number; keep: unkno
   gc();
   return { bytes: process.memoryUsage().heapUsed - before, keep };
 }
+
+/** V8 heap plus ArrayBuffer backing stores (where typed arrays live) in use after two collections; NaN without
+ * node --expose-gc. */
+export function heapInUse(): number {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return NaN;
+  gc();
+  gc();
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+}
