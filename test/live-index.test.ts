@@ -40,14 +40,15 @@ function compare(live: LiveIndex, keys: Map<number, IndexKey>) {
 }
 
 describe('LiveIndex', () => {
-  it('equals a fresh build after any sequence of additions and removals', () => {
+  it('equals a fresh build after any sequence of additions and removals, and says which keys it will ask for', () => {
     fc.assert(
       fc.property(fc.array(key, { maxLength: 25 }), fc.array(op, { maxLength: 30 }), (initial, ops) => {
         const keys = new Map<number, IndexKey>(initial.map((tokens, i) => [i, { tokens, titleLength: 1 }]));
         const all = new Map(keys);
+        const asked = new Set<number>();
         const live = new LiveIndex(CorpusIndex.build([...keys.values()], { endToken: END }), {
           endToken: END,
-          keyOf: (entry) => all.get(entry)!,
+          keyOf: (entry) => (asked.add(entry), all.get(entry)!),
           compactShare: 1e9, // never compact on its own: exercise the delta and tombstones
         });
         let next = initial.length;
@@ -56,7 +57,12 @@ describe('LiveIndex', () => {
             const k = { tokens: o.tokens, titleLength: 1 };
             keys.set(next, k);
             all.set(next, k);
+            // The entries said to be cut are exactly those whose keys the next refresh asks for.
+            const cut = live.entriesCutBy([k]);
             live.add(next++, k);
+            asked.clear();
+            void live.size;
+            expect([...asked].sort((a, b) => a - b)).toEqual(cut.sort((a, b) => a - b));
           } else if (keys.size > 0) {
             const victim = [...keys.keys()][o.pick % keys.size]!;
             keys.delete(victim);

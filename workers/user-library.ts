@@ -120,7 +120,8 @@ export function userLibraryCorpus(options: UserLibraryOptions): CorpusSource & {
       if (pending.length > 0 && idle) {
         const deltas = pending.splice(0);
         pendingPassages = 0;
-        followed = deltas.every((delta) => current.library.applyDelta(delta));
+        for (const delta of deltas) if (!(followed = await current.library.applyDelta(delta))) break;
+        if (followed) await current.library.compactIfDue();
       }
       if (!followed || (await stale(current.library))) {
         close();

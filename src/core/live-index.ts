@@ -126,9 +126,14 @@ export class LiveIndex implements PrefixIndex<LiveIndexState> {
       entries.push(entry);
       keys.push(key);
     }
-    this.main = CorpusIndex.build(keys, { endToken: this.options.endToken, entryIds: entries });
-    this.dead = new Uint8Array(this.main.size);
-    this.groupBefore = identicalGroups(this.main);
+    this.rebase(CorpusIndex.build(keys, { endToken: this.options.endToken, entryIds: entries }));
+  }
+
+  /** Takes `main`, built elsewhere over exactly the live keys, as the whole index: `compact()` without `keyOf`. */
+  rebase(main: CorpusIndex): void {
+    this.main = main;
+    this.dead = new Uint8Array(main.size);
+    this.groupBefore = identicalGroups(main);
     this.positionOf = undefined;
     this.deltaKeys.clear();
     this.dirty = true;
@@ -254,6 +259,32 @@ export class LiveIndex implements PrefixIndex<LiveIndexState> {
     for (let p = 0; p < n; p++) this.aliveBefore[p + 1] = this.aliveBefore[p]! + (this.dead[p] ? 0 : 1);
   }
 
+  /**
+   * The live main entries that adding `keys` would move out of main, whose full keys `keyOf` is then asked for: a
+   * caller that does not hold every key reads these first.
+   */
+  entriesCutBy(keys: readonly IndexKey[]): number[] {
+    this.refresh();
+    const entries = new Set<number>();
+    for (const key of keys) for (const p of this.cutPositions(key)) entries.add(this.main.entryAt(p));
+    return [...entries];
+  }
+
+  /** The live positions of the main leaf where `key` runs into main's cut (none when it leaves main before one). */
+  private cutPositions(key: IndexKey): number[] {
+    const end = this.options.endToken;
+    let state: IndexState | null = this.main.root();
+    for (let depth = 0; state && this.alive(state.lo, state.hi) > 0; depth++) {
+      if (this.main.isLeaf(state)) {
+        const positions: number[] = [];
+        for (let p = state.lo; p < state.hi; p++) if (!this.dead[p]) positions.push(p);
+        return positions;
+      }
+      state = this.main.advance(state, depth < key.tokens.length ? key.tokens[depth]! : end);
+    }
+    return [];
+  }
+
   /** Brings prefix sums, the main/delta invariant and the delta index up to date after changes. */
   private refresh(): void {
     if (!this.dirty) return;
@@ -267,20 +298,12 @@ export class LiveIndex implements PrefixIndex<LiveIndexState> {
     while (pending.length > 0) {
       const moved: IndexKey[] = [];
       for (const key of pending) {
-        let state: IndexState | null = this.main.root();
-        for (let depth = 0; state && this.alive(state.lo, state.hi) > 0; depth++) {
-          if (this.main.isLeaf(state)) {
-            for (let p = state.lo; p < state.hi; p++) {
-              if (this.dead[p]) continue;
-              const entry = this.main.entryAt(p);
-              const movedKey = this.options.keyOf(entry);
-              this.dead[p] = 1;
-              this.deltaKeys.set(entry, movedKey);
-              moved.push(movedKey);
-            }
-            break;
-          }
-          state = this.main.advance(state, depth < key.tokens.length ? key.tokens[depth]! : end);
+        for (const p of this.cutPositions(key)) {
+          const entry = this.main.entryAt(p);
+          const movedKey = this.options.keyOf(entry);
+          this.dead[p] = 1;
+          this.deltaKeys.set(entry, movedKey);
+          moved.push(movedKey);
         }
       }
       if (moved.length > 0) this.recount();

@@ -8,12 +8,16 @@ import { passageOf, type DocumentRecord, type PassageRecord } from './schema';
 /** The whole library as one bundle file's bytes. */
 export async function exportLibraryBundle(library: Library): Promise<Uint8Array> {
   library.assertKeyed();
-  const [passages, sources] = await Promise.all([library.allPassages(), library.allSources()]);
+  const [passages, sources, keys] = await Promise.all([
+    library.allPassages(),
+    library.allSources(),
+    library.keysByEntry(),
+  ]);
   const bundle = libraryBundle({
     tokenizer: library.passageKeyer.tokenizer,
     documents: library.documents(),
     passages: passages.map(passageOf),
-    keys: passages.map((p) => library.keyOf(p.entry)!),
+    keys: passages.map((p) => keys.get(p.entry)!),
     sources,
   });
   return packBundle(bundle);

@@ -21,14 +21,14 @@ export interface ConsistencyReport {
 /** Checks `library` against what its store holds. */
 export async function checkLibrary(library: Library): Promise<ConsistencyReport> {
   const passages = await library.allPassages();
-  const index = library.index;
-  const lexical = await library.lexicalEntries();
+  const index = await library.currentIndex();
+  const [lexical, keys] = await Promise.all([library.lexicalEntries(), library.keysByEntry()]);
   const endToken = library.passageKeyer.tokenizer.eosTokenId;
   const indexed = index.size > 0 ? index.entries(index.root()) : new Uint32Array(0);
   const stored = new Set(passages.map((p) => p.entry));
   const notIndexed = passages
     .filter((p) => {
-      const key = library.keyOf(p.entry);
+      const key = keys.get(p.entry);
       return !key || !lookup(index, key.tokens, endToken).includes(p.entry);
     })
     .map((p) => p.id);

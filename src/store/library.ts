@@ -7,7 +7,9 @@
 //   commit succeeded, so memory never runs ahead of the store, and a failed batch (QuotaExceededError included)
 //   leaves both as they were;
 // - the corpus index's shard is a checkpoint: used when its generation is the manifest's, rebuilt from the keys
-//   otherwise;
+//   otherwise. Keys are not held: a reader's corpus index compacts by rebuilding from the store's keys
+//   (`compactIfDue`), and a change reads ahead only the keys of the passages it moves out of the index's main part;
+//   the writer leaves its corpus index behind its own commits and rebuilds it when it saves or is checked;
 // - the keyword index is not held: its base stays in the store as term chunks read per query (lexical-store.ts),
 //   and the changes since are folded into a new base once they pass `lexicalFoldAt`.
 // What is written comes from elsewhere: the ingest run (workers/ingest-run.ts) prepares the batches, bundle-io.ts
@@ -141,8 +143,13 @@ export function normalizePath(path: string): string {
 export class Library {
   private manifest: StoreManifest = EMPTY_MANIFEST;
   private docs = new Map<string, DocumentRecord>();
-  private keys = new Map<number, IndexKey>();
+  /** Keys of main-index passages read ahead of a change that moves them out of main (see `follow`): the library
+   * holds no other key, the corpus index is rebuilt from the store's. */
+  private fetchedKeys = new Map<number, IndexKey>();
   private live!: LiveIndex;
+  /** This library's own commits are not applied to its corpus index (near-duplicate passages would make each commit
+   * read keys back): it is rebuilt from the store's keys when next needed (`save`, `currentIndex`). */
+  private indexStale = false;
   private lexicalIndex!: LiveLexicalIndex;
   /** The generation the keyword index reflects: the manifest's, or later when it was re-read to follow a rebuild. */
   private lexicalGeneration = 0;
@@ -168,12 +175,11 @@ export class Library {
   /** Re-reads everything from the store (another tab committed, or a write here failed). */
   async reload(): Promise<void> {
     const tx = this.db.transaction(['meta', 'documents', 'passages', 'keys', 'shards'], 'readonly');
-    const tokenizer = this.keyer.tokenizer.id;
-    const [manifest, docs, stored, keys, indexShard, lexical] = await Promise.all([
+    const [manifest, docs, stored, keyed, indexShard, lexical] = await Promise.all([
       tx.objectStore('meta').get('manifest'),
       tx.objectStore('documents').getAll(),
       tx.objectStore('passages').count(),
-      tx.objectStore('keys').getAll(IDBKeyRange.bound([tokenizer, -Infinity], [tokenizer, Infinity])),
+      tx.objectStore('keys').count(this.keyRange()),
       tx.objectStore('shards').get('index'),
       readLexical(this.db, {
         shards: tx.objectStore('shards'),
@@ -182,26 +188,75 @@ export class Library {
     ]);
     this.manifest = manifest ?? EMPTY_MANIFEST;
     this.docs = new Map(docs.map((d) => [d.path, d]));
-    this.keys = new Map(keys.map((k) => [k.entry, { tokens: k.tokens, titleLength: k.titleLength }]));
     const current = this.manifest.generation;
     // Keys are deleted with their passages, so every stored passage has one when the counts agree.
-    this.missingKeys = stored - keys.length;
-    this.savedGeneration = -1;
-
-    const usable = indexShard?.generation === current && indexShard.tokenizer === tokenizer && !this.needsRekey;
+    this.missingKeys = stored - keyed;
+    const usable =
+      indexShard?.generation === current && indexShard.tokenizer === this.keyer.tokenizer.id && !this.needsRekey;
     const main = usable
       ? loadIndex(indexShard.bytes)
-      : CorpusIndex.build(
-          keys.map((k) => ({ tokens: k.tokens, titleLength: k.titleLength })),
-          { endToken: this.keyer.tokenizer.eosTokenId, entryIds: keys.map((k) => k.entry) },
-        );
-    this.live = new LiveIndex(main, {
-      endToken: this.keyer.tokenizer.eosTokenId,
-      keyOf: (entry) => this.keys.get(entry)!,
-    });
+      : this.buildMain(await tx.objectStore('keys').getAll(this.keyRange()));
+    this.useMain(main);
+    this.indexStale = false;
     this.lexicalIndex = lexical;
     this.lexicalGeneration = current;
-    if (usable) this.savedGeneration = current;
+    this.savedGeneration = usable ? current : -1;
+  }
+
+  /** This model's tokenizer's keys in the `keys` store. */
+  private keyRange(): IDBKeyRange {
+    const tokenizer = this.keyer.tokenizer.id;
+    return IDBKeyRange.bound([tokenizer, -Infinity], [tokenizer, Infinity]);
+  }
+
+  private buildMain(keys: readonly KeyRecord[]): CorpusIndex {
+    return CorpusIndex.build(
+      keys.map((k) => ({ tokens: k.tokens, titleLength: k.titleLength })),
+      { endToken: this.keyer.tokenizer.eosTokenId, entryIds: keys.map((k) => k.entry) },
+    );
+  }
+
+  /** A live index over `main` with no changes yet. It never compacts itself (that would need every key in memory):
+   * `compactIfDue` rebases it on a main rebuilt from the store's keys instead. */
+  private useMain(main: CorpusIndex): void {
+    this.fetchedKeys = new Map();
+    this.live = new LiveIndex(main, {
+      endToken: this.keyer.tokenizer.eosTokenId,
+      compactShare: Infinity,
+      keyOf: (entry) => {
+        const key = this.fetchedKeys.get(entry);
+        if (!key) throw new Error(`the key of passage ${entry} was not read ahead of its move`);
+        return key;
+      },
+    });
+  }
+
+  /**
+   * Rebuilds the corpus index from the store's keys once its changes (added keys, removed passages) pass an eighth of
+   * it (or `force`): what `LiveIndex` would do itself if it held every key. Skipped when the store has moved past
+   * this library's generation (a reader behind the writer: it reopens instead).
+   */
+  async compactIfDue(force = false): Promise<void> {
+    if (this.needsRekey) return;
+    const { main, deltaSize, tombstones } = this.live.parts;
+    if (!force && !this.indexStale && deltaSize + tombstones <= Math.max(256, main.size / 8)) return;
+    const tx = this.db.transaction(['meta', 'keys'], 'readonly');
+    const [manifest, keys] = await Promise.all([
+      tx.objectStore('meta').get('manifest'),
+      tx.objectStore('keys').getAll(this.keyRange()),
+    ]);
+    if ((manifest?.generation ?? 0) !== this.manifest.generation) return;
+    // The same LiveIndex object: a retriever built over `index` goes on searching it.
+    this.live.rebase(this.buildMain(keys));
+    this.fetchedKeys.clear();
+    this.indexStale = false;
+  }
+
+  /** The corpus index, rebuilt first when this library's own commits have left it behind. */
+  async currentIndex(): Promise<LiveIndex> {
+    // A commit of this library's that lands while the keys are read makes the rebuild skip: read again.
+    for (let attempt = 0; this.indexStale && attempt < 3; attempt++) await this.compactIfDue(true);
+    return this.index;
   }
 
   /** Re-reads the keyword index alone: the writer replaced the base this library was reading. */
@@ -226,8 +281,10 @@ export class Library {
     );
   }
 
+  /** The corpus index, kept current by following commits (a reader's); see `currentIndex` for the writer's. */
   get index(): LiveIndex {
     this.assertKeyed();
+    if (this.indexStale) throw new Error('this library committed since its corpus index was built: use currentIndex()');
     return this.live;
   }
 
@@ -303,9 +360,11 @@ export class Library {
     return this.db.getAll('sources');
   }
 
-  /** The key of a passage under this model's tokenizer, if it has one. */
-  keyOf(entry: number): IndexKey | undefined {
-    return this.keys.get(entry);
+  /** Every stored passage's key under this model's tokenizer, by entry (read from the store: for exports and
+   * checks, not searches). */
+  async keysByEntry(): Promise<Map<number, IndexKey>> {
+    const keys = await this.db.getAll('keys', this.keyRange());
+    return new Map(keys.map((k) => [k.entry, { tokens: k.tokens, titleLength: k.titleLength }]));
   }
 
   /** The keyer this library is keyed with (the loaded model's tokenizer and templates). */
@@ -391,36 +450,58 @@ export class Library {
       documents: batch.map((c) => c.doc),
       removedDocuments: [],
     };
-    this.follow(delta);
+    this.followOwn(delta);
     this.options.onCommit?.(delta);
     await this.foldWhenDue();
   }
 
   /**
    * Applies another writer's commit (a delta it published) to this library's memory: the indexes, the documents,
-   * the manifest — nothing is read from the store. False when this library cannot follow it (it is at another
-   * generation, keyed for another tokenizer, or the commit was a reset): then reopen it.
+   * the manifest. The store is read only for the keys of passages an added key moves out of the corpus index's main
+   * part (near-duplicates: rare). False when this library cannot follow it (it is at another generation, keyed for
+   * another tokenizer, the commit was a reset, or a key it needs is gone from the store): then reopen it.
    */
-  applyDelta(delta: LibraryDelta): boolean {
+  async applyDelta(delta: LibraryDelta): Promise<boolean> {
     if (delta.kind === 'reset') return false;
     // Published before this library was read: it already has the change.
     if (delta.manifest.generation <= this.manifest.generation) return true;
     if (delta.from !== this.manifest.generation || this.needsRekey) return false;
     if (delta.manifest.tokenizer?.id !== this.keyer.tokenizer.id) return false;
-    this.follow(delta);
+    return this.follow(delta);
+  }
+
+  /** This library's own commit, in memory: all but the corpus index, which is rebuilt when next needed. */
+  private followOwn(delta: Extract<LibraryDelta, { kind: 'passages' }>): void {
+    this.indexStale = true;
+    this.followRest(delta);
+  }
+
+  /**
+   * A committed change, in memory: removals first (a changed file drops its old passages), then additions — after
+   * reading the keys of the main passages they move (false when one is gone: the store is past this change).
+   */
+  private async follow(delta: Extract<LibraryDelta, { kind: 'passages' }>): Promise<boolean> {
+    for (const { entry } of delta.removed) {
+      this.live.remove(entry);
+      this.fetchedKeys.delete(entry);
+    }
+    const cut = this.live.entriesCutBy(delta.added.map((a) => a.key)).filter((e) => !this.fetchedKeys.has(e));
+    if (cut.length > 0) {
+      const tx = this.db.transaction('keys', 'readonly');
+      const tokenizer = this.keyer.tokenizer.id;
+      const records = await Promise.all(cut.map((entry) => tx.store.get([tokenizer, entry])));
+      for (const record of records) {
+        if (!record) return false;
+        this.fetchedKeys.set(record.entry, { tokens: record.tokens, titleLength: record.titleLength });
+      }
+    }
+    for (const { passage, key } of delta.added) this.live.add(passage.entry, key);
+    this.followRest(delta);
     return true;
   }
 
-  /** A committed change, in memory: removals first (a changed file drops its old passages), then additions. */
-  private follow(delta: Extract<LibraryDelta, { kind: 'passages' }>): void {
-    for (const { entry } of delta.removed) {
-      this.live.remove(entry);
-      this.keys.delete(entry);
-    }
-    for (const { passage, key } of delta.added) {
-      this.keys.set(passage.entry, key);
-      this.live.add(passage.entry, key);
-    }
+  /** The rest of a change: the keyword index, the documents, the manifest. */
+  private followRest(delta: Extract<LibraryDelta, { kind: 'passages' }>): void {
     // The keyword index may already have this commit: it was re-read from the store after a rebuild.
     if (delta.manifest.generation > this.lexicalGeneration) {
       this.lexicalIndex.remove(delta.removed);
@@ -521,7 +602,8 @@ export class Library {
   async save(): Promise<void> {
     await this.foldWhenDue();
     if (this.savedGeneration === this.manifest.generation || this.needsRekey) return;
-    this.live.compact();
+    const { deltaSize, tombstones } = this.live.parts;
+    if (this.indexStale || deltaSize + tombstones > 0) await this.compactIfDue(true);
     const generation = this.manifest.generation;
     const tx = this.db.transaction('shards', 'readwrite');
     await this.commit(tx, (ops) => {
@@ -609,7 +691,7 @@ export class Library {
       documents: [],
       removedDocuments: [...gone],
     };
-    this.follow(delta);
+    this.followOwn(delta);
     this.options.onCommit?.(delta);
     await this.save();
     return gone.size;
@@ -619,8 +701,12 @@ export class Library {
   async rekey(options: RunOptions = {}): Promise<IngestProgress> {
     const started = performance.now();
     const tokenizer = this.keyer.tokenizer;
-    const passages = await this.db.getAll('passages');
-    const todo = passages.filter((p) => !this.keys.has(p.entry));
+    const [passages, keyed] = await Promise.all([
+      this.db.getAll('passages'),
+      this.db.getAllKeys('keys', this.keyRange()),
+    ]);
+    const have = new Set(keyed.map(([, entry]) => entry));
+    const todo = passages.filter((p) => !have.has(p.entry));
     let done = 0;
     const report = (phase: IngestProgress['phase']) => {
       const elapsedMs = performance.now() - started;
@@ -646,7 +732,6 @@ export class Library {
       await this.commit(tx, (ops) => {
         for (const r of records) ops.push(tx.store.put(r));
       });
-      for (const r of records) this.keys.set(r.entry, r);
       done += chunk.length;
       report('rekeying');
     }

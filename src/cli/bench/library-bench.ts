@@ -3,10 +3,11 @@
 // there are enough), in IndexedDB (fake-indexeddb in Node: the same code the browser runs). Beside it, in the same
 // run, the baseline: MiniSearch over the same passages (`LexicalIndex`), which is what the library held for keyword
 // search before its index moved into the store as term chunks.
-// - openMB: retained by `Library.open` (V8 heap + ArrayBuffers, after gc): the corpus index, the keys, the documents,
-//   the keyword index's directory and the changes held since its base;
-// - keywordOnlyMB: retained when opened for BM25 alone (as the model worker opens it before a model loads): the
-//   rest of openMB is the corpus index and the passages' keys (held for the corpus index's merges);
+// - openMB: retained by `Library.open` (V8 heap + ArrayBuffers, after gc): the corpus index, the documents, the
+//   keyword index's directory and the changes held since its base (keys stay in the store);
+// - keywordOnlyMB: retained when opened for BM25 alone (as the model worker opens it before a model loads);
+// - keysMB: what the passages' keys take held in memory as the library held them before (a typed array each, by
+//   entry): the baseline of what the corpus index's changes no longer keep;
 // - miniSearchMB: retained by MiniSearch over the same passages; openOverMiniSearch: the ratio;
 // - queryMs / miniSearchQueryMs: the median of the same keyword queries (hits' text not read), and their ratio;
 // - foldPassagesPerSec: rebuilding the keyword base from every stored passage (what the writer does as changes grow).
@@ -46,8 +47,12 @@ const KEYWORD_ONLY: PassageKeyer = { tokenizer: { id: '', vocabSize: 0, eosToken
 
 /** Bytes retained (V8 heap + ArrayBuffer backing stores) by what `make` resolves to. */
 async function retained<T>(make: () => Promise<T>): Promise<{ value: T; bytes: number }> {
+  // fake-indexeddb lets go of finished transactions on later turns of the event loop: let them go first.
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 100));
+  await settle();
   const before = heapInUse();
   const value = await make();
+  await settle();
   const bytes = heapInUse() - before;
   if (Number.isNaN(bytes)) throw new Error('the library benchmark measures memory: run it with node --expose-gc');
   return { value, bytes };
@@ -104,11 +109,11 @@ export async function benchLibrary(root: string, args: readonly string[] = []): 
     passages: n,
     ingestedAt: new Date(0).toISOString(),
   }));
-  const keys = keyer.keys(passages);
 
   const db = await openLibraryDb('bench-library');
   const writer = await Library.open(db, keyer);
-  await writer.replaceWith({ documents, sources: [], passages: records, keys });
+  // The keys are made inline: nothing of this run holds them while the library is measured.
+  await writer.replaceWith({ documents, sources: [], passages: records, keys: keyer.keys(passages) });
   const foldStarted = performance.now();
   await writer.foldLexical(true);
   const foldMs = performance.now() - foldStarted;
@@ -117,6 +122,7 @@ export async function benchLibrary(root: string, args: readonly string[] = []): 
   const library = opened.value;
   // As the model worker holds it before a model is loaded: no keys, no corpus index (BM25 alone).
   const keywordOnly = await retained(() => Library.open(db, KEYWORD_ONLY));
+  const heldKeys = await retained(async () => library.keysByEntry());
   const miniSearch = await retained(() => {
     const index = LexicalIndex.empty();
     index.add(records.map(({ entry, title, text }) => ({ entry, title, text })));
@@ -142,6 +148,7 @@ export async function benchLibrary(root: string, args: readonly string[] = []): 
     inputFiles,
     openMB: round(opened.bytes / MB, 1),
     keywordOnlyMB: round(keywordOnly.bytes / MB, 1),
+    keysMB: round(heldKeys.bytes / MB, 1),
     miniSearchMB: round(miniSearch.bytes / MB, 1),
     openOverMiniSearch: round(opened.bytes / miniSearch.bytes, 3),
     queryMs: round(queryMs, 2),
