@@ -18,8 +18,12 @@ export interface ConsistencyReport {
   readonly fingerprint: string;
 }
 
-/** Checks `library` against what its store holds. */
-export async function checkLibrary(library: Library): Promise<ConsistencyReport> {
+/** Checks `library` against what its store holds, between its commits (an ingest may be going on). */
+export function checkLibrary(library: Library): Promise<ConsistencyReport> {
+  return library.whileQuiet(() => check(library));
+}
+
+async function check(library: Library): Promise<ConsistencyReport> {
   const passages = await library.allPassages();
   const index = await library.currentIndex();
   const [lexical, keys] = await Promise.all([library.lexicalEntries(), library.keysByEntry()]);

@@ -153,6 +153,8 @@ export class Library {
   private lexicalIndex!: LiveLexicalIndex;
   /** The generation the keyword index reflects: the manifest's, or later when it was re-read to follow a rebuild. */
   private lexicalGeneration = 0;
+  /** The tail of this library's commits, folds and `whileQuiet` readers, which run one at a time. */
+  private quiet: Promise<unknown> = Promise.resolve();
   private missingKeys = 0;
   private savedGeneration = -1;
   private readonly options: typeof DEFAULTS & Omit<LibraryOptions, keyof typeof DEFAULTS>;
@@ -401,8 +403,23 @@ export class Library {
     await this.db.clear('queue');
   }
 
+  /**
+   * Runs `work` while no commit or fold of this library runs, holding the next one back: what it reads of the store
+   * and of this library's memory is of one generation (the consistency check, while an ingest goes on).
+   */
+  whileQuiet<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.quiet.then(work);
+    this.quiet = run.catch(() => undefined);
+    return run;
+  }
+
   /** Commits one batch of file changes in one transaction, then (only then) applies it in memory. */
   async applyBatch(batch: readonly FileChange[], nextEntry: number): Promise<void> {
+    await this.whileQuiet(() => this.commitBatch(batch, nextEntry));
+    await this.foldWhenDue();
+  }
+
+  private async commitBatch(batch: readonly FileChange[], nextEntry: number): Promise<void> {
     const tokenizer = this.keyer.tokenizer;
     const tx = this.db.transaction(
       ['meta', 'documents', 'sources', 'passages', 'keys', 'queue', 'shards'],
@@ -452,7 +469,6 @@ export class Library {
     };
     this.followOwn(delta);
     this.options.onCommit?.(delta);
-    await this.foldWhenDue();
   }
 
   /**
@@ -630,7 +646,11 @@ export class Library {
    * (or `force`): in one transaction the new base replaces the old one and the log it folds in. A reader still on the
    * old base finds its chunks gone and re-reads (see `lexicalQuery`).
    */
-  async foldLexical(force = false): Promise<void> {
+  foldLexical(force = false): Promise<void> {
+    return this.whileQuiet(() => this.fold(force));
+  }
+
+  private async fold(force: boolean): Promise<void> {
     const held = this.lexicalIndex;
     if (!force && held.pending <= this.options.lexicalFoldAt(held.size)) return;
     const builder = new LexicalIndexBuilder();
@@ -658,6 +678,12 @@ export class Library {
 
   /** Removes documents (and any byte-identical copies recorded as their duplicates) with their passages. */
   async remove(paths: readonly string[]): Promise<number> {
+    const removed = await this.whileQuiet(() => this.commitRemoval(paths));
+    if (removed > 0) await this.save();
+    return removed;
+  }
+
+  private async commitRemoval(paths: readonly string[]): Promise<number> {
     const gone = new Set(paths.map(normalizePath).filter((p) => this.docs.has(p)));
     for (const doc of this.docs.values()) if (doc.duplicateOf && gone.has(doc.duplicateOf)) gone.add(doc.path);
     if (gone.size === 0) return 0;
@@ -693,7 +719,6 @@ export class Library {
     };
     this.followOwn(delta);
     this.options.onCommit?.(delta);
-    await this.save();
     return gone.size;
   }
 
