@@ -177,6 +177,7 @@ export default defineConfig(({ mode }) => {
     // import.meta.url)` pointing at the package root, as it does from src/cli/. Runtime dependencies stay imports.
     return {
       publicDir: false,
+      ssr: { noExternal: [/^@tensorflow\//] },
       build: {
         ssr: 'src/cli/main.ts',
         outDir: 'dist/cli',
@@ -184,9 +185,23 @@ export default defineConfig(({ mode }) => {
         target: 'node20',
         minify: false,
         // The whole graph is ours and small; a single file keeps it debuggable and every relative URL stable.
+        // TensorFlow.js is the exception, bundled: its gradients register from ES modules Node cannot import as
+        // published (directory imports), which the bundler resolves.
         rollupOptions: {
-          external: (id) => id.startsWith('node:') || DEPENDENCIES.some((d) => id === d || id.startsWith(`${d}/`)),
-          output: { entryFileNames: 'main.js', codeSplitting: false },
+          external: (id) =>
+            id.startsWith('node:') ||
+            (!id.startsWith('@tensorflow/') && DEPENDENCIES.some((d) => id === d || id.startsWith(`${d}/`))),
+          output: {
+            entryFileNames: 'main.js',
+            codeSplitting: false,
+            // The WebAssembly backend's Emscripten loader reads `__dirname` and `require` when it runs in Node,
+            // which an ES module does not have.
+            banner:
+              "import { createRequire as __createRequire } from 'node:module';\n" +
+              "import { fileURLToPath as __fileURLToPath } from 'node:url';\n" +
+              'const require = __createRequire(import.meta.url);\n' +
+              "const __dirname = __fileURLToPath(new URL('.', import.meta.url));",
+          },
         },
       },
     };

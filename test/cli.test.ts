@@ -317,6 +317,57 @@ describe('self-retrieval (CLI)', () => {
     TIMEOUT,
   );
 
+  it(
+    'internalize: a bundle’s passages trained into a model folder that searches the bundle',
+    async () => {
+      const folder = join(work, 'garden');
+      mkdirSync(folder, { recursive: true });
+      writeFileSync(
+        join(folder, 'starter.md'),
+        '# Sourdough starter\n\nFeed the starter twice a day with flour and water.\n',
+      );
+      writeFileSync(
+        join(folder, 'seedlings.md'),
+        '# Tomato seedlings\n\nSow the seeds indoors six weeks before the frost.\n',
+      );
+      const garden = join(work, 'garden.srbundle');
+      jsonOf(await cli('index', folder, '--out', garden, '--json'));
+      const model = join(work, 'models', 'garden-tiny');
+      const report = jsonOf(
+        await cli('internalize', garden, '--out', model, '--epochs', '2', '--batch-tokens', '1024', '--json'),
+      ) as Record<string, unknown>;
+      expectValid('internalize', report);
+      expect(report).toMatchObject({ out: model, baseModel: DEMO_MODEL_ID, passages: 2, epochs: 2, device: 'wasm' });
+      expect(report['tokensPerSecond']).toBeGreaterThan(0);
+      // A model folder as the app loads one: the base's tokenizer and config, new weights, a card that says so.
+      expect(readdirSync(model).sort()).toEqual([
+        'config.json',
+        'generation_config.json',
+        'model-card.json',
+        'onnx',
+        'tokenizer.json',
+        'tokenizer_config.json',
+      ]);
+      const card = JSON.parse(readFileSync(join(model, 'model-card.json'), 'utf8')) as Record<string, unknown>;
+      expect(card).toMatchObject({ id: 'garden-tiny', internalized: { baseModel: DEMO_MODEL_ID, passages: 2 } });
+      expect(
+        readFileSync(join(model, 'onnx', 'model.onnx')).equals(
+          readFileSync(join(ROOT, 'public', 'models', DEMO_MODEL_ID, 'onnx', 'model.onnx')),
+        ),
+      ).toBe(false);
+      expect(readdirSync(join(work, 'models'))).toEqual(['garden-tiny']);
+      // It keys passages as the base did, so it searches the bundle indexed for the base.
+      const found = jsonOf(
+        await cli('search', garden, 'sourdough starter', '--model', model, '--mode', 'self', ...MODEL_SEARCH, '--json'),
+      ) as SearchJson;
+      expectValid('search', found);
+      expect(found.model).toBe('garden-tiny');
+      expect(found.results.length).toBeGreaterThan(0);
+      expectUserError(await cli('internalize', garden), 2, /needs --out/);
+    },
+    TIMEOUT,
+  );
+
   describe('publishes only what is inside the folder', () => {
     /** Text that exists only outside the folder: none of it may reach a bundle. */
     const SECRET = 'ZEBRA-OUTSIDE-7731 the contents of a private file';

@@ -31,6 +31,8 @@ export const PACKAGE_GROUPS = {
     regex: '^(pdfjs-dist|mammoth|htmlparser2|markdown-it|papaparse)(/|$)',
     label: 'pdfjs-dist, mammoth, htmlparser2, markdown-it, papaparse',
   },
+  /** The training library: only the training layer builds graphs and takes gradients. */
+  training: { regex: '^@tensorflow/', label: '@tensorflow/*' },
   /** Node's built-ins: only the command line runs in Node alone (the rest runs in browsers too). */
   node: { regex: '^node:', label: 'node:*' },
 };
@@ -67,6 +69,12 @@ export const LAYERS = {
     imports: ['core'],
     packages: ['model'],
   },
+  train: {
+    dir: 'src/train',
+    role: 'training the model on a library (TensorFlow.js)',
+    imports: ['core'],
+    packages: ['training'],
+  },
   dom: {
     dir: 'src/dom',
     role: 'DOM helpers shared by the app and the widget',
@@ -76,7 +84,7 @@ export const LAYERS = {
   workers: {
     dir: 'workers',
     role: 'Web Workers, their typed protocols, the service worker',
-    imports: ['core', 'ingest', 'store', 'engines'],
+    imports: ['core', 'ingest', 'store', 'engines', 'train'],
     packages: ['rpc', 'serviceWorker'],
   },
   ui: {
@@ -94,7 +102,7 @@ export const LAYERS = {
   cli: {
     dir: 'src/cli',
     role: 'the Node command line',
-    imports: ['core', 'ingest', 'engines'],
+    imports: ['core', 'ingest', 'engines', 'train'],
     packages: ['node'],
   },
   entry: {

@@ -33,7 +33,8 @@ export interface DeviceChoice {
 /** WebGPU when an adapter and a device can be had, else wasm — with the reason, which the page shows. */
 export async function chooseDevice(request: DeviceRequest): Promise<DeviceChoice> {
   if (request === 'wasm') return { device: 'wasm', reason: 'WebAssembly chosen by the user', shaderF16: false };
-  const gpu = (navigator as Navigator & { gpu?: GpuLike }).gpu;
+  // Through unknown: where a dependency declares the WebGPU types globally, they would otherwise win over ours.
+  const gpu = (navigator as unknown as { gpu?: GpuLike }).gpu;
   let unavailable: string;
   if (!gpu) {
     unavailable = 'WebGPU unavailable: this browser exposes no WebGPU API (navigator.gpu)';

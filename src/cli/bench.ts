@@ -1,10 +1,11 @@
-// `npm run bench [-- --json] [-- --only=model,index,ingest,library,search,download,scale]`: benchmarks, one section per concern, each figure next
+// `npm run bench [-- --json] [-- --only=model,index,ingest,library,search,download,scale,internalize]`: benchmarks, one section per concern, each figure next
 // to a baseline measured in the same run (the machines are shared and noisy: compare ratios, not absolute times).
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { UsageError } from './args';
 import { benchDownload } from './bench/download-bench';
 import { benchIndex } from './bench/index-bench';
 import { benchIngest } from './bench/ingest-bench';
+import { benchInternalize } from './bench/internalize-bench';
 import { benchLibrary } from './bench/library-bench';
 import { benchModel } from './bench/model';
 import { benchScale } from './bench/scale-bench';
@@ -20,6 +21,7 @@ const SECTIONS: Record<string, (args: readonly string[]) => Promise<Record<strin
   search: () => benchSearch(ROOT),
   download: () => benchDownload(),
   scale: (args) => benchScale(ROOT, args),
+  internalize: () => Promise.resolve(benchInternalize(ROOT)),
 };
 
 /** `self-retrieval bench [--json] [--only=a,b]`. */

@@ -13,6 +13,7 @@ import { libraryBundle, readLibraryBundle, type LibraryContent, type LoadedLibra
 import type { Qrels } from '../core/metrics';
 import { ModelCardError } from '../core/model-card';
 import type { Passage } from '../core/passage';
+import { sameKeying, type TokenizerInfo } from '../core/passage-keyer';
 import { PromptProfileError } from '../core/prompt-profile';
 import { rankedHit, type RankedHit } from '../core/ranked-hit';
 import {
@@ -36,6 +37,7 @@ import {
 } from './cranfield-data';
 import { evaluate } from './evaluate';
 import { evalVariants } from './eval-variants';
+import { internalizeCommand } from './internalize-command';
 import { folderLibrary, FolderError, type FolderLibrary, type FolderReport } from './folder-library';
 import { DEFAULT_MODEL, loadModel, loadModelKeyer, locateModel, type ModelLocation } from './node-model';
 import { Progress } from './progress';
@@ -53,6 +55,8 @@ const USAGE = `Usage: self-retrieval <command> [options]
   eval <bundle> --queries <tsv> --qrels <trec-qrels> [--mode …] [--model …] [--json]
   eval --cranfield <dir> --split train|tune|test [--mode …] [--model …] [--variants] [--json]
        [--follow-symlinks-outside]
+  internalize <bundle|folder> --out <model dir> [--model <id|dir>] [--epochs 5] [--batch-tokens 2048] [--json]
+       trains the model on the passages (the Self-Retrieval recipe) and writes a model folder
   bench [--json] [--only=model,index,ingest,search]
 
 Links in a folder that lead outside it are not followed (listed as OUTSIDE_ROOT) unless
@@ -98,14 +102,15 @@ function searchOptions(flags: Flags): Partial<SearchOptions> {
   return Object.fromEntries(entries.filter(([, v]) => v !== undefined));
 }
 
-/** The bundle's model: `--model`, else the one it was indexed for (its tokenizer id). */
-function bundleModel(tokenizerId: string, flags: Flags): ModelLocation {
-  const location = locateModel(str(flags, 'model') ?? tokenizerId);
-  if (location.id !== tokenizerId) {
+/** The bundle's model: `--model`, else the one it was indexed for. Another model searches it when it keys passages
+ * exactly as that one did (the same tokenizer and templates: a model internalized from it, say). */
+async function bundleModel(tokenizer: TokenizerInfo, flags: Flags): Promise<ModelLocation> {
+  const location = locateModel(str(flags, 'model') ?? tokenizer.id);
+  if (location.id !== tokenizer.id && !sameKeying(tokenizer, (await loadModelKeyer(location)).tokenizer)) {
     throw new CliError(
       'TOKENIZER_MISMATCH',
-      `the bundle was indexed for model "${tokenizerId}", not "${location.id}": ` +
-        `index it again with --model ${location.id}, or search it with --model ${tokenizerId}`,
+      `the bundle was indexed for model "${tokenizer.id}", not "${location.id}": ` +
+        `index it again with --model ${location.id}, or search it with --model ${tokenizer.id}`,
     );
   }
   return location;
@@ -113,7 +118,7 @@ function bundleModel(tokenizerId: string, flags: Flags): ModelLocation {
 
 async function retrieverFor(bundle: OpenedBundle, flags: Flags, mode: RetrievalMode | undefined) {
   if (mode === 'lexical') return { retriever: new SelfRetriever(await bundle.corpus(false)), modelId: null };
-  const location = bundleModel(bundle.tokenizerId, flags);
+  const location = await bundleModel(bundle.tokenizer, flags);
   const model = await loadModel(location);
   return { retriever: new SelfRetriever(await bundle.corpus(true), model), modelId: location.id };
 }
@@ -468,6 +473,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   search: searchCommand,
   answer: answerCommand,
   eval: evalCommand,
+  internalize: internalizeCommand,
   bench: runBench,
 };
 

@@ -11,10 +11,11 @@ import type { Passage } from '../core/passage';
 import type { SearchCorpus } from '../core/self-retriever';
 import { ShardedBundle } from '../core/sharded-bundle';
 import { CliError } from './cli-error';
+import type { TokenizerInfo } from '../core/passage-keyer';
 
 export interface OpenedBundle {
-  /** The tokenizer (model id) the bundle was keyed for. */
-  readonly tokenizerId: string;
+  /** The tokenizer the bundle was keyed for (its model's id, and the fingerprint of its keys). */
+  readonly tokenizer: TokenizerInfo;
   /** What the retriever searches; `withIndex`: the corpus index too (a model searches), else an empty one. */
   corpus(withIndex: boolean): Promise<SearchCorpus<IndexState>>;
   /** The passages of these entries, in order. */
@@ -52,7 +53,7 @@ export function readLibrary(path: string): Promise<LoadedLibrary> {
 /** A library in memory as an opened bundle. */
 export function libraryBundleOf(library: LoadedLibrary): OpenedBundle {
   return {
-    tokenizerId: library.manifest.tokenizer.id,
+    tokenizer: library.manifest.tokenizer,
     corpus: () => Promise.resolve(libraryCorpus(library)),
     passages: (entries) => Promise.resolve(entries.map((e) => library.passages[e]!)),
   };
@@ -65,7 +66,7 @@ export async function openBundle(path: string): Promise<OpenedBundle> {
   if (!existsSync(path) || !statSync(path).isDirectory()) return libraryBundleOf(await readLibrary(path));
   const bundle = await readingBundle(path, () => shardedFolder(path));
   return {
-    tokenizerId: bundle.manifest.tokenizer.id,
+    tokenizer: bundle.manifest.tokenizer,
     async corpus(withIndex) {
       return {
         index: withIndex ? await bundle.corpusIndex() : CorpusIndex.build([], { endToken: 0 }),

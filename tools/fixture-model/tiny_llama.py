@@ -4,6 +4,8 @@ decoder with a KV cache: input_ids, attention_mask, position_ids, past_key_value
 logits, present.{i}.key|value."""
 import math
 
+import numpy as np
+import onnx
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -143,3 +145,31 @@ def export_onnx(model, path):
     torch.onnx.export(model, dummy, path, input_names=["input_ids", "attention_mask", "position_ids"] + past_names,
                       output_names=["logits"] + present_names, dynamic_axes=axes, opset_version=14,
                       do_constant_folding=True)
+    name_weights(model, path)
+
+
+def name_weights(model, path):
+    """Names every weight of the exported graph after its parameter, so training code elsewhere (the app's
+    in-page training) can find and rewrite them: constant folding stores each linear layer's weight transposed
+    ([in, out]) under a generated name (`onnx::MatMul_991`); it becomes `{parameter}.T`. Matched by value: every
+    such initializer equals exactly one parameter's transpose."""
+    graph = onnx.load(path)
+    by_bytes = {}
+    for name, param in model.named_parameters():
+        by_bytes[np.ascontiguousarray(param.detach().numpy().T).tobytes()] = f"{name}.T"
+    params = dict(model.named_parameters())
+    renames = {}
+    for init in graph.graph.initializer:
+        if init.name in params:
+            continue
+        target = by_bytes.get(init.raw_data)
+        if target is None:
+            raise RuntimeError(f"exported weight {init.name} matches no parameter")
+        renames[init.name] = target
+        init.name = target
+    for node in graph.graph.node:
+        node.input[:] = [renames.get(name, name) for name in node.input]
+    missing = set(params) - {i.name for i in graph.graph.initializer} - {n[:-2] for n in renames.values()}
+    if missing:
+        raise RuntimeError(f"parameters missing from the export: {sorted(missing)}")
+    onnx.save(graph, path)

@@ -113,7 +113,7 @@ export interface ForwardResult {
 
 /** One forward pass over `ids`: logits for every position, [ids.length × vocab]. Cache outputs are released at
  * once (on WebGPU they hold GPU memory). */
-async function forwardAll(
+export async function forwardAll(
   lm: CausalLM,
   ids: readonly number[],
 ): Promise<{ logits: Float32Array; vocab: number; cacheLocation: string }> {

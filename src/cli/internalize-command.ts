@@ -1,0 +1,173 @@
+// `self-retrieval internalize <bundle|folder> --out <model folder>`: the base model trained on the passages of a
+// bundle or a folder with the Self-Retrieval recipe (src/train/internalize.ts, the code the app's training worker
+// runs), on TensorFlow.js's WebAssembly backend. It writes a model folder the app, the widget and `--model` load:
+// the base's config and tokenizer (so bundles keyed for the base search with it), the trained `onnx/model.onnx`, and
+// a model card that says what it was trained on. A run stopped part-way (Ctrl-C, a crash) resumes from the
+// checkpoint it keeps beside the output.
+import { createRequire } from 'node:module';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { RecipePassage } from '../core/internalize-recipe';
+import { llamaShape } from '../core/llama-weights';
+import { parseModelCard, type ModelCard } from '../core/model-card';
+import { MANIFEST_FILE, SHARDED_VERSION } from '../core/sharded-bundle';
+import { DEFAULT_INTERNALIZE, internalize, type CheckpointStore, type InternalizeStatus } from '../train/internalize';
+import { useTrainingBackend } from '../train/tf';
+import { parseArgs, UsageError } from './args';
+import { CliError } from './cli-error';
+import { folderLibrary } from './folder-library';
+import { DEFAULT_MODEL, loadModel, loadModelKeyer, locateModel } from './node-model';
+import { readLibrary } from './open-bundle';
+import { Progress } from './progress';
+import { writeAtomic } from './write-files';
+
+/** The files of a model folder other than its weights, copied from the base. */
+const COPIED = ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json'];
+
+/** A sharded bundle's folder: its manifest names shards (a folder of documents may hold a manifest.json too). */
+function isShardedBundle(path: string): boolean {
+  const manifest = join(path, MANIFEST_FILE);
+  if (!existsSync(manifest)) return false;
+  try {
+    const json = JSON.parse(readFileSync(manifest, 'utf8')) as { version?: unknown; index?: unknown };
+    return json.version === SHARDED_VERSION && typeof json.index === 'object';
+  } catch {
+    return false;
+  }
+}
+
+async function passagesOf(path: string, flags: Record<string, unknown>): Promise<RecipePassage[]> {
+  if (!existsSync(path)) throw new CliError('FOLDER_NOT_FOUND', `${path}: no such bundle or folder`);
+  if (!statSync(path).isDirectory() || isShardedBundle(path)) return [...(await readLibrary(path)).passages];
+  const location = locateModel((flags['model'] as string | undefined) ?? DEFAULT_MODEL);
+  const built = await folderLibrary(path, await loadModelKeyer(location), {
+    followOutside: Boolean(flags['follow-symlinks-outside']),
+  });
+  return [...built.content.passages];
+}
+
+/** A checkpoint file beside the output folder, written atomically. */
+function fileCheckpoints(path: string): CheckpointStore {
+  return {
+    load: () => Promise.resolve(existsSync(path) ? new Uint8Array(readFileSync(path)) : undefined),
+    save: (bytes) => {
+      writeAtomic(path, bytes);
+      return Promise.resolve();
+    },
+  };
+}
+
+/** The base's card (as written, every field kept) made the trained model's: what the base was measured and
+ * fingerprinted on no longer holds, what it was internalized on does. */
+function trainedCard(folder: string, base: ModelCard, id: string, internalized: Record<string, unknown>) {
+  const path = join(folder, 'model-card.json');
+  const card = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>) : { ...base };
+  for (const stale of ['corpus', 'evaluation', 'files']) delete card[stale];
+  return {
+    ...card,
+    id,
+    name: `${base.name} internalized on ${String(internalized['passages'])} passages`,
+    capabilities: { ...base.capabilities, corpusTrained: true },
+    internalized: { baseModel: base.id, ...internalized },
+  };
+}
+
+export async function internalizeCommand(argv: string[]): Promise<void> {
+  const { positionals, flags } = parseArgs(argv, {
+    flags: {
+      out: 'string',
+      model: 'string',
+      epochs: 'number',
+      'batch-tokens': 'number',
+      device: 'string',
+      json: 'boolean',
+      'follow-symlinks-outside': 'boolean',
+    },
+    positionals: ['source'],
+  });
+  const out = flags['out'] as string | undefined;
+  if (!out) throw new UsageError('internalize needs --out <model folder>');
+  const device = (flags['device'] as string | undefined) ?? 'wasm';
+  if (device !== 'wasm' && device !== 'cpu') throw new UsageError('--device must be wasm or cpu');
+  const location = locateModel((flags['model'] as string | undefined) ?? DEFAULT_MODEL);
+  const folder = join(location.root, location.id);
+  const onnxPath = join(folder, 'onnx', 'model.onnx');
+  if (!existsSync(onnxPath)) {
+    throw new CliError(
+      'MODEL_NOT_FOUND',
+      `${location.id} has no fp32 weights (onnx/model.onnx): only those can be trained`,
+    );
+  }
+  const passages = await passagesOf(positionals[0]!, flags);
+  if (passages.length === 0) throw new CliError('BAD_BUNDLE', `${positionals[0]!} holds no passages to train on`);
+
+  // The WebAssembly backend's .wasm files, from the installed package (the command is one bundled file).
+  const wasmPaths = `${dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'))}/`;
+  await useTrainingBackend(device, { wasmPaths });
+  const { lm } = await loadModel(location);
+  const options = {
+    ...DEFAULT_INTERNALIZE,
+    ...(flags['epochs'] !== undefined ? { epochs: flags['epochs'] as number } : {}),
+    ...(flags['batch-tokens'] !== undefined ? { maxTokens: flags['batch-tokens'] as number } : {}),
+  };
+  const target = resolve(out);
+  const checkpointPath = `${target}.checkpoint`;
+  const progress = new Progress('internalize', 1);
+  let last: InternalizeStatus | undefined;
+  const result = await internalize(
+    {
+      modelId: location.id,
+      shape: llamaShape(JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8'))),
+      onnx: new Uint8Array(readFileSync(onnxPath)),
+      card: location.card,
+      tokenizer: lm.tokenizer,
+      passages,
+    },
+    options,
+    {
+      checkpoints: fileCheckpoints(checkpointPath),
+      onStatus: (status) => {
+        last = status;
+        progress.total = status.totalSteps;
+        progress.set(status.progress.step);
+      },
+    },
+  );
+  progress.done();
+  const summary = {
+    epochs: options.epochs,
+    steps: result.progress.step,
+    tokens: result.progress.tokens,
+    seconds: Math.round(result.progress.seconds),
+    tokensPerSecond: Math.round(last?.tokensPerSecond ?? 0),
+    finalLoss: Number((result.progress.losses['all'] ?? NaN).toFixed(4)),
+    device,
+    // The whole process's peak (the base model loaded for its tokenizer included): what training a library costs.
+    peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    ...(result.resumedFrom ? { resumedFromStep: result.resumedFrom.step } : {}),
+  };
+  // Written whole beside the target, then moved in place: an interrupted write never leaves half a model.
+  const staging = `${target}.partial`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(join(staging, 'onnx'), { recursive: true });
+  for (const name of COPIED) {
+    if (existsSync(join(folder, name)))
+      writeAtomic(join(staging, name), new Uint8Array(readFileSync(join(folder, name))));
+  }
+  writeAtomic(join(staging, 'onnx', 'model.onnx'), result.onnx!);
+  const card = trainedCard(folder, location.card, basename(target), { passages: passages.length, ...summary });
+  parseModelCard(card);
+  writeAtomic(join(staging, 'model-card.json'), new TextEncoder().encode(`${JSON.stringify(card, null, 1)}\n`));
+  mkdirSync(dirname(target), { recursive: true });
+  rmSync(target, { recursive: true, force: true });
+  renameSync(staging, target);
+  rmSync(checkpointPath, { force: true });
+  const report = { out, baseModel: location.id, passages: passages.length, ...summary };
+  if (flags['json']) console.log(JSON.stringify(report));
+  else {
+    console.error(
+      `wrote ${out}: ${location.id} internalized on ${passages.length} passages in ${summary.steps} steps ` +
+        `(${summary.seconds} s, ${summary.tokensPerSecond} tokens/s, final loss ${summary.finalLoss})`,
+    );
+  }
+}

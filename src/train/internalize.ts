@@ -1,0 +1,245 @@
+// Internalization: the base model trained on a library's passages with the Self-Retrieval recipe
+// (src/core/internalize-recipe.ts), on whichever TensorFlow.js backend is selected, ending in a copy of the base
+// model's ONNX file with the trained weights, which the search engine loads like any other model. The same code runs
+// in the training worker (OPFS checkpoints) and in the CLI (checkpoint files). It checkpoints every few steps and
+// when stopped; given a checkpoint of the same run it resumes on the batch where that one stopped.
+import { contentHash } from '../core/content-hash';
+import {
+  DEFAULT_RECIPE,
+  InternalizeRecipe,
+  planBatches,
+  tokenizeExample,
+  type RecipeOptions,
+  type RecipePassage,
+} from '../core/internalize-recipe';
+import type { Tokenizer } from '../core/language-model';
+import { llamaParameters, llamaWeightsFromOnnx, onnxWithLlamaWeights, type LlamaShape } from '../core/llama-weights';
+import type { ModelCard } from '../core/model-card';
+import { mulberry32 } from '../core/random';
+import {
+  continuesRun,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  type TrainingProgress,
+  type TrainingRun,
+} from '../core/training-checkpoint';
+import { collate, type TrainingExample } from '../core/training-batch';
+import { AdamW, DEFAULT_ADAMW } from './adamw';
+import { LlamaGraph } from './llama';
+
+export interface InternalizeInput {
+  /** The base model: its id, shape (config.json), ONNX file, card (templates) and tokenizer. */
+  readonly modelId: string;
+  readonly shape: LlamaShape;
+  readonly onnx: Uint8Array;
+  readonly card: ModelCard;
+  readonly tokenizer: Tokenizer;
+  readonly passages: readonly RecipePassage[];
+}
+
+export interface InternalizeOptions {
+  readonly epochs: number;
+  /** Tokens per batch, padding included. */
+  readonly maxTokens: number;
+  readonly recipe: RecipeOptions;
+  /** Save a checkpoint after this many steps (and whenever the run stops). */
+  readonly checkpointEvery: number;
+  readonly learningRate: number;
+  readonly warmupSteps: number;
+}
+
+export const DEFAULT_INTERNALIZE: InternalizeOptions = {
+  epochs: 5,
+  maxTokens: 2048,
+  recipe: DEFAULT_RECIPE,
+  checkpointEvery: 20,
+  learningRate: DEFAULT_ADAMW.learningRate,
+  warmupSteps: 30,
+};
+
+/** Where checkpoints go: OPFS in the browser, a file for the CLI, memory in tests. */
+export interface CheckpointStore {
+  load(): Promise<Uint8Array | undefined>;
+  save(bytes: Uint8Array): Promise<void>;
+}
+
+export interface InternalizeStatus {
+  readonly progress: TrainingProgress;
+  readonly epochs: number;
+  /** Steps the whole run takes, and tokens (estimated from the first epoch). */
+  readonly totalSteps: number;
+  readonly totalTokens: number;
+  /** Tokens per second in this session, and the time left at that rate. */
+  readonly tokensPerSecond: number;
+  readonly etaMs: number;
+  /** True when this status follows a resumed checkpoint's first step. */
+  readonly resumed: boolean;
+}
+
+export interface InternalizeResult {
+  /** The trained model's ONNX file (the base's, with new weights); undefined when the run was stopped first. */
+  readonly onnx?: Uint8Array;
+  readonly progress: TrainingProgress;
+  readonly run: TrainingRun;
+  readonly resumedFrom?: TrainingProgress;
+}
+
+/** A fingerprint of the passages trained on: their ids and text, in id order. */
+async function corpusFingerprint(passages: readonly RecipePassage[]): Promise<string> {
+  const sorted = [...passages].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const text = sorted.map((p) => `${p.id}\u0000${p.title}\u0000${p.text}`).join('\u0001');
+  return contentHash(new TextEncoder().encode(text));
+}
+
+/** Examples and batches of one epoch: deterministic in (passages, recipe, epoch). */
+function epochPlan(
+  recipe: InternalizeRecipe,
+  tokenizer: Tokenizer,
+  shape: LlamaShape,
+  options: InternalizeOptions,
+  epoch: number,
+): { examples: TrainingExample[]; batches: number[][]; tokens: number } {
+  const examples: TrainingExample[] = [];
+  for (const example of recipe.epoch(epoch)) {
+    const tokens = tokenizeExample(tokenizer, example, shape.maxPositions);
+    if (tokens) examples.push(tokens);
+  }
+  const lengths = examples.map((e) => e.ids.length);
+  const batches = planBatches(lengths, options.maxTokens, mulberry32(options.recipe.seed * 7919 + epoch));
+  const tokens = batches.reduce((n, b) => n + b.length * Math.max(...b.map((i) => lengths[i]!)), 0);
+  return { examples, batches, tokens };
+}
+
+export async function internalize(
+  input: InternalizeInput,
+  options: InternalizeOptions = DEFAULT_INTERNALIZE,
+  io: {
+    readonly checkpoints?: CheckpointStore;
+    readonly onStatus?: (status: InternalizeStatus) => void;
+    /** Stops after the current step, with a checkpoint saved (pause); the caller discards it to cancel. */
+    readonly signal?: AbortSignal;
+  } = {},
+): Promise<InternalizeResult> {
+  const { shape, tokenizer } = input;
+  const run: TrainingRun = {
+    baseModel: input.modelId,
+    baseSha256: await contentHash(input.onnx),
+    passages: input.passages.length,
+    corpusSha256: await corpusFingerprint(input.passages),
+    plan: {
+      epochs: options.epochs,
+      maxTokens: options.maxTokens,
+      learningRate: options.learningRate,
+      warmupSteps: options.warmupSteps,
+      ...options.recipe,
+    },
+  };
+  const recipe = new InternalizeRecipe(input.card, input.passages, options.recipe);
+  let plan = epochPlan(recipe, tokenizer, shape, options, 0);
+  let planned = 0;
+  const totalSteps = plan.batches.length * options.epochs;
+  const totalTokens = plan.tokens * options.epochs;
+
+  const saved = await io.checkpoints?.load();
+  const checkpoint = saved ? await decodeCheckpoint(saved).catch(() => undefined) : undefined;
+  const resume = checkpoint && continuesRun(checkpoint, run) ? checkpoint : undefined;
+  const names = llamaParameters(shape).map((p) => p.name);
+  const weights = resume
+    ? new Map(names.map((name, i) => [name, resume.weights[i]!]))
+    : llamaWeightsFromOnnx(input.onnx, shape);
+  const graph = new LlamaGraph(shape, weights);
+  const optimizer = new AdamW([...graph.params.values()], {
+    ...DEFAULT_ADAMW,
+    learningRate: options.learningRate,
+    // A small library trains for few steps: warm up over at most a tenth of them.
+    warmupSteps: Math.max(1, Math.min(options.warmupSteps, Math.ceil(totalSteps / 10))),
+    totalSteps,
+  });
+  let progress: TrainingProgress = resume?.progress ?? {
+    epoch: 0,
+    batch: 0,
+    step: 0,
+    tokens: 0,
+    targetTokens: 0,
+    seconds: 0,
+    losses: {},
+  };
+  if (resume) optimizer.restore({ step: resume.progress.step, first: resume.first, second: resume.second });
+
+  const save = async () => {
+    if (!io.checkpoints) return;
+    const state = await optimizer.state();
+    const current = await graph.weights();
+    await io.checkpoints.save(
+      await encodeCheckpoint({
+        run,
+        progress,
+        weights: names.map((n) => current.get(n)!),
+        first: state.first,
+        second: state.second,
+      }),
+    );
+  };
+
+  try {
+    const started = performance.now();
+    const tokensAtStart = progress.tokens;
+    let sinceCheckpoint = 0;
+    let loss = progress.losses['all'];
+    while (progress.epoch < options.epochs) {
+      if (planned !== progress.epoch) {
+        plan = epochPlan(recipe, tokenizer, shape, options, progress.epoch);
+        planned = progress.epoch;
+      }
+      for (let b = progress.batch; b < plan.batches.length; b++) {
+        if (io.signal?.aborted) {
+          await save();
+          return { progress, run, ...(resume ? { resumedFrom: resume.progress } : {}) };
+        }
+        const stepStarted = performance.now();
+        const batch = collate(
+          plan.batches[b]!.map((i) => plan.examples[i]!),
+          tokenizer.eosTokenId,
+        );
+        const value = await optimizer.minimize(() => graph.loss(batch));
+        // An exponential mean over about the last 20 steps: what the progress shows.
+        loss = loss === undefined ? value : loss * 0.95 + value * 0.05;
+        progress = {
+          epoch: progress.epoch,
+          batch: b + 1,
+          step: progress.step + 1,
+          tokens: progress.tokens + batch.ids.length,
+          targetTokens: progress.targetTokens + batch.targetCount,
+          seconds: progress.seconds + (performance.now() - stepStarted) / 1000,
+          losses: { all: loss },
+        };
+        const tokensPerSecond = (progress.tokens - tokensAtStart) / ((performance.now() - started) / 1000);
+        io.onStatus?.({
+          progress,
+          epochs: options.epochs,
+          totalSteps,
+          totalTokens,
+          tokensPerSecond,
+          etaMs: (Math.max(0, totalTokens - progress.tokens) / Math.max(tokensPerSecond, 1e-9)) * 1000,
+          resumed: resume !== undefined,
+        });
+        if (++sinceCheckpoint >= options.checkpointEvery) {
+          await save();
+          sinceCheckpoint = 0;
+        }
+      }
+      progress = { ...progress, epoch: progress.epoch + 1, batch: 0 };
+    }
+    await save();
+    const trained = await graph.weights();
+    return {
+      onnx: onnxWithLlamaWeights(input.onnx, shape, trained),
+      progress,
+      run,
+      ...(resume ? { resumedFrom: resume.progress } : {}),
+    };
+  } finally {
+    optimizer.dispose();
+    graph.dispose();
+  }
+}
