@@ -98,6 +98,13 @@ class Tokenizer:
         self.byte_of = {c: b for b, c in BYTE_CHAR.items()}
         self.cache = {}
 
+    @classmethod
+    def load(cls, folder):
+        """The tokenizer a model folder's tokenizer.json holds (one this module wrote)."""
+        with open(os.path.join(folder, "tokenizer.json"), encoding="utf-8") as f:
+            merges = json.load(f)["model"]["merges"]
+        return cls([tuple(m.split(" ")) if isinstance(m, str) else tuple(m) for m in merges])
+
     def _bpe(self, word):
         if word in self.cache:
             return self.cache[word]

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bpe  # noqa: E402
 import cranfield  # noqa: E402
-from tiny_llama import Config, TinyLlama, export_onnx  # noqa: E402
+from tiny_llama import Config, TinyLlama, export_onnx, load_onnx_weights  # noqa: E402
 
 # The prompt formats of the Self-Retrieval paper. The app reads them from model-card.json.
 TEMPLATES = {
@@ -221,6 +221,16 @@ def evaluate(model, tok, psgs, queries, qrels, bm25):
     return report
 
 
+def base_summary(folder):
+    """What the base model (--init) was: its id and how it was pretrained, from its card."""
+    with open(os.path.join(folder, "model-card.json")) as f:
+        card = json.load(f)
+    keep = ("steps", "tokens", "seconds", "finalLoss", "objective")
+    return {"id": card["id"], "parameters": card["parameters"],
+            "pretraining": {k: v for k, v in card.get("training", {}).items() if k in keep},
+            "evaluation": card.get("evaluation", {})}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", required=True, help="folder with cran.all.1400, cran.qry, cranqrel")
@@ -229,6 +239,8 @@ def main():
     ap.add_argument("--max-steps", type=int, default=int(os.environ.get("MAX_STEPS", "0")), help="stop early (smoke runs)")
     ap.add_argument("--vocab", type=int, default=3000)
     ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--init", help="a base model folder (pretrain.py's) to start from: its tokenizer and weights, "
+                                   "instead of a Cranfield tokenizer and a model from scratch")
     args = ap.parse_args()
 
     started = time.time()
@@ -242,8 +254,11 @@ def main():
     queries = cranfield.queries(args.data)
     qrels = cranfield.qrels(args.data)
     templates_text = [t.format(query="", title="", passage="") for t in TEMPLATES.values()] * 50
-    tok = bpe.Tokenizer(bpe.train([p["title"] + "\n" + p["text"] for p in psgs]
-                                  + [queries[q] for q in TRAIN_QUERIES] + templates_text, args.vocab))
+    if args.init:
+        tok = bpe.Tokenizer.load(args.init)
+    else:
+        tok = bpe.Tokenizer(bpe.train([p["title"] + "\n" + p["text"] for p in psgs]
+                                      + [queries[q] for q in TRAIN_QUERIES] + templates_text, args.vocab))
     tok.save(args.out, model_max_length=256)
     print(f"tokenizer: vocab {tok.vocab_size}, {len(tok.merges)} merges", flush=True)
 
@@ -252,8 +267,17 @@ def main():
     indexing, retrieval, assess_pos, positives, hard = build_examples(ex, psgs, queries, qrels, bm25, rng)
     print(f"examples: indexing {len(indexing)}, retrieval {len(retrieval)}, assessment+ {len(assess_pos)}", flush=True)
 
-    cfg = Config(tok.vocab_size, eos_id=tok.eos_id)
-    model = TinyLlama(cfg)
+    if args.init:
+        with open(os.path.join(args.init, "config.json")) as f:
+            hf = json.load(f)
+        cfg = Config(tok.vocab_size, hidden=hf["hidden_size"], layers=hf["num_hidden_layers"],
+                     heads=hf["num_attention_heads"], kv_heads=hf["num_key_value_heads"],
+                     intermediate=hf["intermediate_size"], eos_id=tok.eos_id)
+        model = TinyLlama(cfg)
+        load_onnx_weights(model, os.path.join(args.init, "onnx", "model.onnx"))
+    else:
+        cfg = Config(tok.vocab_size, eos_id=tok.eos_id)
+        model = TinyLlama(cfg)
     params = sum(p.numel() for p in model.parameters())
     print(f"model: {params} parameters", flush=True)
 
@@ -324,8 +348,10 @@ def main():
     card = {
         "id": "cranfield-tiny",
         "name": "Cranfield tiny (demo)",
-        "description": "A tiny LLaMA trained from scratch on the Cranfield collection with the Self-Retrieval recipe. "
-                       "It has memorised the corpus and the training queries; it has no general language knowledge.",
+        "description": ("A tiny LLaMA pretrained on general English, then internalized on the Cranfield collection "
+                        "with the Self-Retrieval recipe." if args.init else
+                        "A tiny LLaMA trained from scratch on the Cranfield collection with the Self-Retrieval recipe. "
+                        "It has memorised the corpus and the training queries; it has no general language knowledge."),
         "architecture": {"type": "llama", "hiddenSize": cfg.hidden, "layers": cfg.layers, "heads": cfg.heads,
                          "kvHeads": cfg.kv_heads, "intermediateSize": cfg.intermediate, "vocabSize": cfg.vocab_size,
                          "maxPositions": cfg.max_positions},
@@ -336,6 +362,7 @@ def main():
         "assessmentPassageWords": ASSESS_WORDS,
         "capabilities": {"answers": False, "selfAssessment": True, "corpusTrained": True},
         "training": {
+            **({"base": base_summary(args.init)} if args.init else {}),
             "corpus": "Cranfield 1400 (one passage per record: title = .T, passage = .W without the repeated title)",
             "split": {"train": "queries 1-100 (used)", "tune": "queries 101-150 (never trained on)",
                       "test": "queries 151-225 (never trained on)"},

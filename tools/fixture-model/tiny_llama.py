@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import onnx
+import onnx.numpy_helper
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -173,3 +174,21 @@ def name_weights(model, path):
     if missing:
         raise RuntimeError(f"parameters missing from the export: {sorted(missing)}")
     onnx.save(graph, path)
+
+
+def load_onnx_weights(model, path):
+    """Loads the weights of a model exported by export_onnx (named by name_weights) into `model`."""
+    graph = onnx.load(path)
+    stored = {init.name: onnx.numpy_helper.to_array(init) for init in graph.graph.initializer}
+    state = {}
+    for name, param in model.named_parameters():
+        if name in stored:
+            value = stored[name]
+        elif f"{name}.T" in stored:
+            value = stored[f"{name}.T"].T
+        else:
+            raise RuntimeError(f"{path} has no weight for {name}")
+        if tuple(value.shape) != tuple(param.shape):
+            raise RuntimeError(f"{name}: {value.shape} in {path}, {tuple(param.shape)} in the model")
+        state[name] = torch.from_numpy(np.ascontiguousarray(value))
+    model.load_state_dict(state, strict=False)
