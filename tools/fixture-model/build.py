@@ -221,6 +221,20 @@ def evaluate(model, tok, psgs, queries, qrels, bm25):
     return report
 
 
+def card_model_fields(cfg, params):
+    """The fields of a model card that describe the model itself: shape, weights, prompt format."""
+    return {
+        "architecture": {"type": "llama", "hiddenSize": cfg.hidden, "layers": cfg.layers, "heads": cfg.heads,
+                         "kvHeads": cfg.kv_heads, "intermediateSize": cfg.intermediate, "vocabSize": cfg.vocab_size,
+                         "maxPositions": cfg.max_positions},
+        "parameters": params,
+        "dtype": "fp32",
+        "promptProfile": "self-retrieval",
+        "templates": TEMPLATES,
+        "assessmentPassageWords": ASSESS_WORDS,
+    }
+
+
 def base_summary(folder):
     """What the base model (--init) was: its id and how it was pretrained, from its card."""
     with open(os.path.join(folder, "model-card.json")) as f:
@@ -352,14 +366,7 @@ def main():
                         "with the Self-Retrieval recipe." if args.init else
                         "A tiny LLaMA trained from scratch on the Cranfield collection with the Self-Retrieval recipe. "
                         "It has memorised the corpus and the training queries; it has no general language knowledge."),
-        "architecture": {"type": "llama", "hiddenSize": cfg.hidden, "layers": cfg.layers, "heads": cfg.heads,
-                         "kvHeads": cfg.kv_heads, "intermediateSize": cfg.intermediate, "vocabSize": cfg.vocab_size,
-                         "maxPositions": cfg.max_positions},
-        "parameters": params,
-        "dtype": "fp32",
-        "promptProfile": "self-retrieval",
-        "templates": TEMPLATES,
-        "assessmentPassageWords": ASSESS_WORDS,
+        **card_model_fields(cfg, params),
         "capabilities": {"answers": False, "selfAssessment": True, "corpusTrained": True},
         "training": {
             **({"base": base_summary(args.init)} if args.init else {}),

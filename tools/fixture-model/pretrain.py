@@ -24,7 +24,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bpe  # noqa: E402
-from build import ASSESS_WORDS, TEMPLATES  # noqa: E402
+from build import TEMPLATES, card_model_fields  # noqa: E402
 from tiny_llama import Config, TinyLlama, export_onnx  # noqa: E402
 
 TOKENIZER_SAMPLE_BYTES = 6_000_000  # text the BPE merges are learned from (every document's words are counted)
@@ -149,14 +149,7 @@ def main():
         "description": "A tiny LLaMA pretrained on general English that Debian ships (dictionary definitions, WordNet "
                        "glosses, manual pages, READMEs). It knows no library: internalize it on one (the app's "
                        "Internalize, or `self-retrieval internalize`) to search with it.",
-        "architecture": {"type": "llama", "hiddenSize": cfg.hidden, "layers": cfg.layers, "heads": cfg.heads,
-                         "kvHeads": cfg.kv_heads, "intermediateSize": cfg.intermediate, "vocabSize": cfg.vocab_size,
-                         "maxPositions": cfg.max_positions},
-        "parameters": params,
-        "dtype": "fp32",
-        "promptProfile": "self-retrieval",
-        "templates": TEMPLATES,
-        "assessmentPassageWords": ASSESS_WORDS,
+        **card_model_fields(cfg, params),
         "capabilities": {"answers": False, "selfAssessment": False, "corpusTrained": False},
         "training": {
             "objective": "next-token prediction on documents separated by the end-of-text token",
