@@ -355,7 +355,7 @@ describe('self-retrieval (CLI)', () => {
           readFileSync(join(ROOT, 'public', 'models', DEMO_MODEL_ID, 'onnx', 'model.onnx')),
         ),
       ).toBe(false);
-      expect(readdirSync(join(work, 'models'))).toEqual(['garden-tiny']);
+      expect(readdirSync(join(work, 'models'))).toEqual(['garden-tiny']); // no checkpoint or staging folder left
       // It keys passages as the base did, so it searches the bundle indexed for the base.
       const found = jsonOf(
         await cli('search', garden, 'sourdough starter', '--model', model, '--mode', 'self', ...MODEL_SEARCH, '--json'),
@@ -364,6 +364,19 @@ describe('self-retrieval (CLI)', () => {
       expect(found.model).toBe('garden-tiny');
       expect(found.results.length).toBeGreaterThan(0);
       expectUserError(await cli('internalize', garden), 2, /needs --out/);
+      expectUserError(await cli('internalize', garden, '--out', model, '--epochs', '0'), 2, /--epochs must be/);
+      // A model whose weights carry the exporter's generated names cannot be trained: said in one line.
+      const unnamed = join(work, 'models', 'unnamed');
+      mkdirSync(join(unnamed, 'onnx'), { recursive: true });
+      for (const name of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'model-card.json']) {
+        writeFileSync(join(unnamed, name), readFileSync(join(ROOT, 'public', 'models', DEMO_MODEL_ID, name)));
+      }
+      writeFileSync(join(unnamed, 'onnx', 'model.onnx'), 'not a protobuf model at all');
+      expectUserError(
+        await cli('internalize', garden, '--model', unnamed, '--out', join(work, 'models', 'x')),
+        3,
+        /Not a readable ONNX model/,
+      );
     },
     TIMEOUT,
   );

@@ -8,15 +8,17 @@ import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { RecipePassage } from '../core/internalize-recipe';
-import { llamaShape } from '../core/llama-weights';
+import { llamaShape, llamaWeightsFromOnnx } from '../core/llama-weights';
 import { parseModelCard, type ModelCard } from '../core/model-card';
 import { MANIFEST_FILE, SHARDED_VERSION } from '../core/sharded-bundle';
+import { configureOffline } from '../engines/transformers/runtime';
+import { loadTokenizer } from '../engines/transformers/tokenizer';
 import { DEFAULT_INTERNALIZE, internalize, type CheckpointStore, type InternalizeStatus } from '../train/internalize';
 import { useTrainingBackend } from '../train/tf';
 import { parseArgs, UsageError } from './args';
 import { CliError } from './cli-error';
 import { folderLibrary } from './folder-library';
-import { DEFAULT_MODEL, loadModel, loadModelKeyer, locateModel } from './node-model';
+import { DEFAULT_MODEL, loadModelKeyer, locateModel } from './node-model';
 import { readLibrary } from './open-bundle';
 import { Progress } from './progress';
 import { writeAtomic } from './write-files';
@@ -87,6 +89,13 @@ export async function internalizeCommand(argv: string[]): Promise<void> {
   });
   const out = flags['out'] as string | undefined;
   if (!out) throw new UsageError('internalize needs --out <model folder>');
+  const epochs = flags['epochs'] as number | undefined;
+  const batchTokens = flags['batch-tokens'] as number | undefined;
+  if (epochs !== undefined && !(Number.isInteger(epochs) && epochs >= 1))
+    throw new UsageError('--epochs must be 1 or more');
+  if (batchTokens !== undefined && !(Number.isInteger(batchTokens) && batchTokens >= 64)) {
+    throw new UsageError('--batch-tokens must be 64 or more');
+  }
   const device = (flags['device'] as string | undefined) ?? 'wasm';
   if (device !== 'wasm' && device !== 'cpu') throw new UsageError('--device must be wasm or cpu');
   const location = locateModel((flags['model'] as string | undefined) ?? DEFAULT_MODEL);
@@ -98,17 +107,22 @@ export async function internalizeCommand(argv: string[]): Promise<void> {
       `${location.id} has no fp32 weights (onnx/model.onnx): only those can be trained`,
     );
   }
+  // Checked before anything is read or trained: a model that cannot be trained says so at once.
+  const shape = llamaShape(JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8')));
+  const onnx = new Uint8Array(readFileSync(onnxPath));
+  llamaWeightsFromOnnx(onnx, shape);
   const passages = await passagesOf(positionals[0]!, flags);
   if (passages.length === 0) throw new CliError('BAD_BUNDLE', `${positionals[0]!} holds no passages to train on`);
 
   // The WebAssembly backend's .wasm files, from the installed package (the command is one bundled file).
   const wasmPaths = `${dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'))}/`;
   await useTrainingBackend(device, { wasmPaths });
-  const { lm } = await loadModel(location);
+  configureOffline({ modelRoot: location.root });
+  const tokenizer = await loadTokenizer(location.id);
   const options = {
     ...DEFAULT_INTERNALIZE,
-    ...(flags['epochs'] !== undefined ? { epochs: flags['epochs'] as number } : {}),
-    ...(flags['batch-tokens'] !== undefined ? { maxTokens: flags['batch-tokens'] as number } : {}),
+    ...(epochs !== undefined ? { epochs } : {}),
+    ...(batchTokens !== undefined ? { maxTokens: batchTokens } : {}),
   };
   const target = resolve(out);
   const checkpointPath = `${target}.checkpoint`;
@@ -117,10 +131,10 @@ export async function internalizeCommand(argv: string[]): Promise<void> {
   const result = await internalize(
     {
       modelId: location.id,
-      shape: llamaShape(JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8'))),
-      onnx: new Uint8Array(readFileSync(onnxPath)),
+      shape,
+      onnx,
       card: location.card,
-      tokenizer: lm.tokenizer,
+      tokenizer,
       passages,
     },
     options,

@@ -11,7 +11,9 @@ import { formatBytes } from '../core/format';
 import { EvalDataError, parseQueriesTsv, parseTrecQrels, type EvalQuery } from '../core/eval-data';
 import { libraryBundle, readLibraryBundle, type LibraryContent, type LoadedLibrary } from '../core/library-bundle';
 import type { Qrels } from '../core/metrics';
+import { LlamaConfigError } from '../core/llama-weights';
 import { ModelCardError } from '../core/model-card';
+import { OnnxWeightsError } from '../core/onnx-initializers';
 import type { Passage } from '../core/passage';
 import { sameKeying, type TokenizerInfo } from '../core/passage-keyer';
 import { PromptProfileError } from '../core/prompt-profile';
@@ -485,6 +487,9 @@ function userError(error: unknown): { message: string; exit: number } | undefine
   if (error instanceof FolderError) return { message: error.message, exit: 3 };
   if (error instanceof EvalDataError) return { message: error.message, exit: 3 };
   if (error instanceof ModelCardError || error instanceof PromptProfileError)
+    return { message: error.message, exit: 3 };
+  // A model that cannot be trained (not a LLaMA, or its weights not named after its parameters).
+  if (error instanceof LlamaConfigError || error instanceof OnnxWeightsError)
     return { message: error.message, exit: 3 };
   if (error instanceof RetrievalError) return { message: error.message, exit: error.code === 'NO_MODEL' ? 3 : 2 };
   return undefined;

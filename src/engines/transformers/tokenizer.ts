@@ -25,3 +25,9 @@ export function coreTokenizer(tokenizer: PreTrainedTokenizer): Tokenizer {
     vocabSize,
   };
 }
+
+/** A model's tokenizer alone (no weights), from wherever transformers.js is configured to read models. */
+export async function loadTokenizer(modelId: string): Promise<Tokenizer> {
+  const { AutoTokenizer } = await import('@huggingface/transformers');
+  return coreTokenizer(await AutoTokenizer.from_pretrained(modelId));
+}
