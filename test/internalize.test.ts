@@ -122,6 +122,17 @@ describe('internalize (Node, WebAssembly backend)', () => {
       },
     );
     expect(other.resumedFrom).toBeUndefined();
+    expect(other.ignoredCheckpoint).toMatch(/another run/);
+    // A damaged checkpoint too, saying why.
+    store.saved = store.saved!.slice(0, 100);
+    const damaged = await internalize(
+      { ...input, passages: input.passages.slice(1) },
+      { ...options, epochs: 1 },
+      {
+        checkpoints: store,
+      },
+    );
+    expect(damaged.ignoredCheckpoint).toMatch(/unusable/);
   });
 
   it('checkpoints round trip, and damage is CHECKPOINT_CORRUPT', async () => {

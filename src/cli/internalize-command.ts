@@ -148,6 +148,7 @@ export async function internalizeCommand(argv: string[]): Promise<void> {
     },
   );
   progress.done();
+  if (result.ignoredCheckpoint) console.error(`started afresh: ${result.ignoredCheckpoint}`);
   const summary = {
     epochs: options.epochs,
     steps: result.progress.step,

@@ -8,10 +8,10 @@ import { BundleError, unpackBundle } from '../core/bundle';
 import { CorpusIndex, type IndexState } from '../core/corpus-index';
 import { libraryCorpus, readLibraryBundle, type LoadedLibrary } from '../core/library-bundle';
 import type { Passage } from '../core/passage';
+import type { TokenizerInfo } from '../core/passage-keyer';
 import type { SearchCorpus } from '../core/self-retriever';
 import { ShardedBundle } from '../core/sharded-bundle';
 import { CliError } from './cli-error';
-import type { TokenizerInfo } from '../core/passage-keyer';
 
 export interface OpenedBundle {
   /** The tokenizer the bundle was keyed for (its model's id, and the fingerprint of its keys). */

@@ -11,6 +11,7 @@
 // so a run resumed from a checkpoint replays its epoch exactly.
 import { corpusKeyText, fillTemplate, type ModelCard } from './model-card';
 import type { Tokenizer } from './language-model';
+import { firstWords } from './prompt-profile';
 import { mulberry32, shuffle } from './random';
 import type { TrainingExample } from './training-batch';
 
@@ -94,11 +95,13 @@ export class InternalizeRecipe {
       }
     }
     const df = (w: string) => this.holders.get(w)!.length;
-    this.rarest = words.map((list) => [...list].sort((a, b) => df(a) - df(b) || (a < b ? -1 : 1))[0]);
+    // Each passage's words, rarest in the library first.
+    const byRarity = words.map((list) => [...list].sort((a, b) => df(a) - df(b) || (a < b ? -1 : 1)));
+    this.rarest = byRarity.map((list) => list[0]);
     this.queries = this.passages.map((p, i) => {
       const list = words[i]!;
       // The keyword query: the passage's rarest words (most telling), in the order the passage uses them.
-      const chosen = new Set([...list].sort((a, b) => df(a) - df(b) || (a < b ? -1 : 1)).slice(0, options.keywords));
+      const chosen = new Set(byRarity[i]!.slice(0, options.keywords));
       const keywords = list.filter((w) => chosen.has(w)).join(' ');
       const sentences = sentenceQueries(p.text, options.queryWords).slice(0, options.sentences);
       return keywords ? [...sentences, keywords] : sentences;
@@ -118,7 +121,7 @@ export class InternalizeRecipe {
   }
 
   private assessment(query: string, p: RecipePassage): string {
-    const passage = p.text.split(/\s+/).filter(Boolean).slice(0, this.card.assessmentPassageWords).join(' ');
+    const passage = firstWords(p.text, this.card.assessmentPassageWords);
     return fillTemplate(this.card.templates.assessment, { query, title: p.title, passage });
   }
 

@@ -47,7 +47,8 @@ const ANSWER_CHAT =
 /** What the assistant's reply starts with in chat retrieval: the paper's title label, so keys read the same. */
 const CHAT_RESPONSE = 'Related document title:';
 
-function words(text: string, n: number): string {
+/** The first `n` words of `text`, joined by single spaces: the passage an assessment prompt shows. */
+export function firstWords(text: string, n: number): string {
   return text.split(/\s+/).filter(Boolean).slice(0, n).join(' ');
 }
 
@@ -100,7 +101,7 @@ export function promptProfile(card: ModelCard, tokenizer: Tokenizer): PromptProf
     const maxTokens = passageWords * TOKENS_PER_WORD;
     return {
       title: clipTokens(tokenizer, p.title, maxTokens),
-      passage: clipTokens(tokenizer, words(p.text, passageWords), maxTokens),
+      passage: clipTokens(tokenizer, firstWords(p.text, passageWords), maxTokens),
     };
   };
   if (card.promptProfile === 'self-retrieval') {

@@ -20,6 +20,7 @@ import {
   continuesRun,
   decodeCheckpoint,
   encodeCheckpoint,
+  type TrainingCheckpoint,
   type TrainingProgress,
   type TrainingRun,
 } from '../core/training-checkpoint';
@@ -82,6 +83,8 @@ export interface InternalizeResult {
   readonly progress: TrainingProgress;
   readonly run: TrainingRun;
   readonly resumedFrom?: TrainingProgress;
+  /** Why a checkpoint that was there was not resumed (damaged, or of another run): the run started afresh. */
+  readonly ignoredCheckpoint?: string;
 }
 
 /** A fingerprint of the passages trained on: their ids and text, in id order. */
@@ -141,8 +144,22 @@ export async function internalize(
   const totalTokens = plan.tokens * options.epochs;
 
   const saved = await io.checkpoints?.load();
-  const checkpoint = saved ? await decodeCheckpoint(saved).catch(() => undefined) : undefined;
-  const resume = checkpoint && continuesRun(checkpoint, run) ? checkpoint : undefined;
+  let resume: TrainingCheckpoint | undefined;
+  let ignoredCheckpoint: string | undefined;
+  if (saved) {
+    try {
+      const checkpoint = await decodeCheckpoint(saved);
+      if (continuesRun(checkpoint, run)) resume = checkpoint;
+      else ignoredCheckpoint = 'the checkpoint is of another run (other passages, base model or options)';
+    } catch (error) {
+      ignoredCheckpoint = (error as Error).message;
+    }
+  }
+  const outcome = {
+    run,
+    ...(resume ? { resumedFrom: resume.progress } : {}),
+    ...(ignoredCheckpoint ? { ignoredCheckpoint } : {}),
+  };
   const names = llamaParameters(shape).map((p) => p.name);
   const weights = resume
     ? new Map(names.map((name, i) => [name, resume.weights[i]!]))
@@ -194,7 +211,7 @@ export async function internalize(
       for (let b = progress.batch; b < plan.batches.length; b++) {
         if (io.signal?.aborted) {
           await save();
-          return { progress, run, ...(resume ? { resumedFrom: resume.progress } : {}) };
+          return { progress, ...outcome };
         }
         const stepStarted = performance.now();
         const batch = collate(
@@ -235,8 +252,7 @@ export async function internalize(
     return {
       onnx: onnxWithLlamaWeights(input.onnx, shape, trained),
       progress,
-      run,
-      ...(resume ? { resumedFrom: resume.progress } : {}),
+      ...outcome,
     };
   } finally {
     optimizer.dispose();

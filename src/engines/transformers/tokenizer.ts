@@ -1,5 +1,5 @@
 // Adapts a transformers.js tokenizer to the core's Tokenizer interface.
-import type { PreTrainedTokenizer } from '@huggingface/transformers';
+import { AutoTokenizer, type PreTrainedTokenizer } from '@huggingface/transformers';
 import type { ChatMessage, Tokenizer } from '../../core/language-model';
 
 export function coreTokenizer(tokenizer: PreTrainedTokenizer): Tokenizer {
@@ -28,6 +28,5 @@ export function coreTokenizer(tokenizer: PreTrainedTokenizer): Tokenizer {
 
 /** A model's tokenizer alone (no weights), from wherever transformers.js is configured to read models. */
 export async function loadTokenizer(modelId: string): Promise<Tokenizer> {
-  const { AutoTokenizer } = await import('@huggingface/transformers');
   return coreTokenizer(await AutoTokenizer.from_pretrained(modelId));
 }
