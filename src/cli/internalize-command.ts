@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } fro
 import { basename, dirname, join, resolve } from 'node:path';
 import type { RecipePassage } from '../core/internalize-recipe';
 import { llamaShape, llamaWeightsFromOnnx } from '../core/llama-weights';
-import { parseModelCard, type ModelCard } from '../core/model-card';
+import { CARRIED_MODEL_FILES, internalizedCard, TRAINABLE_WEIGHTS } from '../core/internalized-model';
 import { MANIFEST_FILE, SHARDED_VERSION } from '../core/sharded-bundle';
 import { configureOffline } from '../engines/transformers/runtime';
 import { loadTokenizer } from '../engines/transformers/tokenizer';
@@ -22,9 +22,6 @@ import { DEFAULT_MODEL, loadModelKeyer, locateModel } from './node-model';
 import { readLibrary } from './open-bundle';
 import { Progress } from './progress';
 import { writeAtomic } from './write-files';
-
-/** The files of a model folder other than its weights, copied from the base. */
-const COPIED = ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json'];
 
 /** A sharded bundle's folder: its manifest names shards (a folder of documents may hold a manifest.json too). */
 function isShardedBundle(path: string): boolean {
@@ -59,21 +56,6 @@ function fileCheckpoints(path: string): CheckpointStore {
   };
 }
 
-/** The base's card (as written, every field kept) made the trained model's: what the base was measured and
- * fingerprinted on no longer holds, what it was internalized on does. */
-function trainedCard(folder: string, base: ModelCard, id: string, internalized: Record<string, unknown>) {
-  const path = join(folder, 'model-card.json');
-  const card = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>) : { ...base };
-  for (const stale of ['corpus', 'evaluation', 'files']) delete card[stale];
-  return {
-    ...card,
-    id,
-    name: `${base.name} internalized on ${String(internalized['passages'])} passages`,
-    capabilities: { ...base.capabilities, corpusTrained: true },
-    internalized: { baseModel: base.id, ...internalized },
-  };
-}
-
 export async function internalizeCommand(argv: string[]): Promise<void> {
   const { positionals, flags } = parseArgs(argv, {
     flags: {
@@ -100,7 +82,7 @@ export async function internalizeCommand(argv: string[]): Promise<void> {
   if (device !== 'wasm' && device !== 'cpu') throw new UsageError('--device must be wasm or cpu');
   const location = locateModel((flags['model'] as string | undefined) ?? DEFAULT_MODEL);
   const folder = join(location.root, location.id);
-  const onnxPath = join(folder, 'onnx', 'model.onnx');
+  const onnxPath = join(folder, TRAINABLE_WEIGHTS);
   if (!existsSync(onnxPath)) {
     throw new CliError(
       'MODEL_NOT_FOUND',
@@ -165,13 +147,16 @@ export async function internalizeCommand(argv: string[]): Promise<void> {
   const staging = `${target}.partial`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(join(staging, 'onnx'), { recursive: true });
-  for (const name of COPIED) {
+  for (const name of CARRIED_MODEL_FILES) {
     if (existsSync(join(folder, name)))
       writeAtomic(join(staging, name), new Uint8Array(readFileSync(join(folder, name))));
   }
-  writeAtomic(join(staging, 'onnx', 'model.onnx'), result.onnx!);
-  const card = trainedCard(folder, location.card, basename(target), { passages: passages.length, ...summary });
-  parseModelCard(card);
+  writeAtomic(join(staging, TRAINABLE_WEIGHTS), result.onnx!);
+  const cardPath = join(folder, 'model-card.json');
+  const written = existsSync(cardPath)
+    ? (JSON.parse(readFileSync(cardPath, 'utf8')) as Record<string, unknown>)
+    : { ...location.card };
+  const card = internalizedCard(written, location.card, basename(target), { passages: passages.length, ...summary });
   writeAtomic(join(staging, 'model-card.json'), new TextEncoder().encode(`${JSON.stringify(card, null, 1)}\n`));
   mkdirSync(dirname(target), { recursive: true });
   rmSync(target, { recursive: true, force: true });

@@ -25,6 +25,7 @@ import {
   type TrainingRun,
 } from '../core/training-checkpoint';
 import { collate, type TrainingExample } from '../core/training-batch';
+import { yieldToEventLoop } from '../core/yield';
 import { AdamW, DEFAULT_ADAMW } from './adamw';
 import { LlamaGraph } from './llama';
 
@@ -43,8 +44,10 @@ export interface InternalizeOptions {
   /** Tokens per batch, padding included. */
   readonly maxTokens: number;
   readonly recipe: RecipeOptions;
-  /** Save a checkpoint after this many steps (and whenever the run stops). */
+  /** Save a checkpoint after this many steps or this many seconds, whichever comes first (and whenever the run
+   * stops): a slow device still loses at most that much work to a reload. */
   readonly checkpointEvery: number;
+  readonly checkpointSeconds: number;
   readonly learningRate: number;
   readonly warmupSteps: number;
 }
@@ -54,6 +57,7 @@ export const DEFAULT_INTERNALIZE: InternalizeOptions = {
   maxTokens: 2048,
   recipe: DEFAULT_RECIPE,
   checkpointEvery: 20,
+  checkpointSeconds: 30,
   learningRate: DEFAULT_ADAMW.learningRate,
   warmupSteps: 30,
 };
@@ -73,8 +77,8 @@ export interface InternalizeStatus {
   /** Tokens per second in this session, and the time left at that rate. */
   readonly tokensPerSecond: number;
   readonly etaMs: number;
-  /** True when this status follows a resumed checkpoint's first step. */
-  readonly resumed: boolean;
+  /** The step of the checkpoint this session resumed from, when it did. */
+  readonly resumedFromStep: number | null;
 }
 
 export interface InternalizeResult {
@@ -113,12 +117,53 @@ function epochPlan(
   return { examples, batches, tokens };
 }
 
+export interface InternalizeEstimate {
+  readonly steps: number;
+  /** Tokens the whole run trains on, padding included. */
+  readonly tokens: number;
+  /** Measured on this backend: one step of the first epoch's first batch, after a step that warms it up (kernels
+   * compile, buffers are allocated), scaled by tokens. */
+  readonly secondsPerToken: number;
+}
+
+/** Plans the run and times a training step on the current backend, without training anything that is kept. */
+export async function estimateInternalize(
+  input: InternalizeInput,
+  options: InternalizeOptions = DEFAULT_INTERNALIZE,
+): Promise<InternalizeEstimate> {
+  const recipe = new InternalizeRecipe(input.card, input.passages, options.recipe);
+  const plan = epochPlan(recipe, input.tokenizer, input.shape, options, 0);
+  const graph = new LlamaGraph(input.shape, llamaWeightsFromOnnx(input.onnx, input.shape));
+  const optimizer = new AdamW([...graph.params.values()], { ...DEFAULT_ADAMW, totalSteps: 2 });
+  try {
+    const first = plan.batches[0];
+    if (!first) return { steps: 0, tokens: 0, secondsPerToken: 0 };
+    const batch = collate(
+      first.map((i) => plan.examples[i]!),
+      input.tokenizer.eosTokenId,
+    );
+    await optimizer.minimize(() => graph.loss(batch));
+    const started = performance.now();
+    await optimizer.minimize(() => graph.loss(batch));
+    return {
+      steps: plan.batches.length * options.epochs,
+      tokens: plan.tokens * options.epochs,
+      secondsPerToken: (performance.now() - started) / 1000 / batch.ids.length,
+    };
+  } finally {
+    optimizer.dispose();
+    graph.dispose();
+  }
+}
+
 export async function internalize(
   input: InternalizeInput,
   options: InternalizeOptions = DEFAULT_INTERNALIZE,
   io: {
     readonly checkpoints?: CheckpointStore;
     readonly onStatus?: (status: InternalizeStatus) => void;
+    /** Hears each checkpoint once it is saved. */
+    readonly onCheckpoint?: (progress: TrainingProgress) => void;
     /** Stops after the current step, with a checkpoint saved (pause); the caller discards it to cancel. */
     readonly signal?: AbortSignal;
   } = {},
@@ -183,6 +228,7 @@ export async function internalize(
   };
   if (resume) optimizer.restore({ step: resume.progress.step, first: resume.first, second: resume.second });
 
+  let savedAt = performance.now();
   const save = async () => {
     if (!io.checkpoints) return;
     const state = await optimizer.state();
@@ -196,6 +242,8 @@ export async function internalize(
         second: state.second,
       }),
     );
+    savedAt = performance.now();
+    io.onCheckpoint?.(progress);
   };
 
   try {
@@ -209,6 +257,8 @@ export async function internalize(
         planned = progress.epoch;
       }
       for (let b = progress.batch; b < plan.batches.length; b++) {
+        // A macrotask turn: the backends compute in promise callbacks, and a pause or cancel message must get in.
+        await yieldToEventLoop();
         if (io.signal?.aborted) {
           await save();
           return { progress, ...outcome };
@@ -238,9 +288,12 @@ export async function internalize(
           totalTokens,
           tokensPerSecond,
           etaMs: (Math.max(0, totalTokens - progress.tokens) / Math.max(tokensPerSecond, 1e-9)) * 1000,
-          resumed: resume !== undefined,
+          resumedFromStep: resume ? resume.progress.step : null,
         });
-        if (++sinceCheckpoint >= options.checkpointEvery) {
+        if (
+          ++sinceCheckpoint >= options.checkpointEvery ||
+          performance.now() - savedAt >= options.checkpointSeconds * 1000
+        ) {
           await save();
           sinceCheckpoint = 0;
         }

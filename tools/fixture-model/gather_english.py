@@ -141,7 +141,7 @@ def docs_readmes():
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", required=True)
-    ap.add_argument("--man-pages", type=int, default=3000, help="at most this many manual pages (they are slow)")
+    ap.add_argument("--man-pages", type=int, default=1500, help="at most this many manual pages (they are slow)")
     args = ap.parse_args()
     ensure_packages()
     os.makedirs(args.out, exist_ok=True)

@@ -76,7 +76,7 @@ def main():
     ap.add_argument("--intermediate", type=int, default=352)
     ap.add_argument("--width", type=int, default=128, help="tokens per training row")
     ap.add_argument("--batch-tokens", type=int, default=8192)
-    ap.add_argument("--steps", type=int, default=int(os.environ.get("STEPS", "1500")))
+    ap.add_argument("--steps", type=int, default=int(os.environ.get("STEPS", "1200")))
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=1234)
