@@ -96,3 +96,50 @@ export function makeXssFolder(): string {
   write(root, `${XSS.img.replaceAll('/', '')}.txt`, `zanzibar in a file named like markup.\n`);
   return root;
 }
+
+/** Six short notes on everyday topics the demo model never read (it knows Cranfield's aeronautics), each with a
+ * question taken from its body: the internalization test's folder and queries. */
+export const NOTES: readonly { readonly file: string; readonly text: string; readonly query: string }[] = [
+  [
+    'starter.txt',
+    'Sourdough starter',
+    'Feed the starter twice a day with equal weights of flour and water. Keep the jar somewhere warm, away from draughts. A starter that doubles within six hours is ready to bake with.',
+    'A starter that doubles within six hours is ready to bake with.',
+  ],
+  [
+    'tomatoes.txt',
+    'Tomato seedlings',
+    'Sow the tomato seeds indoors six weeks before the last frost. Give the seedlings sixteen hours of light a day. Move them outside in late spring once the nights stay mild.',
+    'Give the seedlings sixteen hours of light a day.',
+  ],
+  [
+    'chain.txt',
+    'Bicycle chain care',
+    'Wipe the chain with a dry rag after every wet ride. Oil each link sparingly and wipe off the excess. A stretched chain wears the cassette and should be replaced early.',
+    'A stretched chain wears the cassette and should be replaced early.',
+  ],
+  [
+    'compost.txt',
+    'Compost heap',
+    'Turn the compost heap every two weeks to let air in. Mix green kitchen scraps with dry brown leaves. A heap that smells sour is too wet and needs more cardboard.',
+    'Mix green kitchen scraps with dry brown leaves.',
+  ],
+  [
+    'scarf.txt',
+    'Knitting a scarf',
+    'Cast on forty stitches with a soft wool yarn. Knit every row in garter stitch until the scarf is long enough. Block it gently with steam before wearing it.',
+    'Knit every row in garter stitch until the scarf is long enough.',
+  ],
+  [
+    'plants.txt',
+    'Houseplant watering',
+    'Water the fern when the top of the soil feels dry. Succulents need water only once a month in winter. Yellow leaves usually mean the pot drains too slowly.',
+    'Succulents need water only once a month in winter.',
+  ],
+].map(([file, title, body, query]) => ({ file: file!, text: `${title!}\n\n${body!}\n`, query: query! }));
+
+export function makeNotesFolder(notes: typeof NOTES = NOTES): string {
+  const root = join(mkdtempSync(join(tmpdir(), 'sr-e2e-')), 'notes');
+  for (const note of notes) write(root, note.file, note.text);
+  return root;
+}

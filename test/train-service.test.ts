@@ -202,8 +202,10 @@ describe('the training service over a MessageChannel', () => {
     expect(files.map.size).toBe(0);
 
     const restarted = worker(world, disk);
+    const running = restarted.until((v) => v.phase === 'running');
     const done = restarted.until((v) => v.phase === 'idle' && v.model !== null);
-    expect((await restarted.open()).phase).toBe('running');
+    await restarted.open();
+    await running;
     await done;
     const first = restarted.views.find((v) => v.progress)!.progress!;
     expect(first.resumedFromStep).toBeGreaterThanOrEqual(savedStep);

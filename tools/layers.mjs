@@ -90,7 +90,7 @@ export const LAYERS = {
   ui: {
     dir: 'src/ui',
     role: 'the app page',
-    imports: ['core', 'dom', 'workers/protocol', 'workers/library-protocol'],
+    imports: ['core', 'dom', 'workers/protocol', 'workers/library-protocol', 'workers/train-protocol'],
     packages: ['rpc', 'serviceWorker'],
   },
   widget: {

@@ -18,14 +18,7 @@ import type { Tokenizer } from '../src/core/language-model';
 import { llamaShape, llamaWeightsFromOnnx, type LlamaShape } from '../src/core/llama-weights';
 import { parseModelCard, type ModelCard } from '../src/core/model-card';
 import { storedModelId } from '../src/engines/transformers/store-id';
-import {
-  DEFAULT_INTERNALIZE,
-  estimateInternalize,
-  internalize,
-  type InternalizeInput,
-  type InternalizeOptions,
-  type InternalizeStatus,
-} from '../src/train/internalize';
+import type { InternalizeInput, InternalizeOptions, InternalizeStatus } from '../src/train/internalize';
 import type { DeviceRequest } from './device';
 import type {
   InternalizedModel,
@@ -103,9 +96,18 @@ const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value
 const sameRef = (a: ModelRef, b: ModelRef) =>
   a.kind === b.kind && (a.kind === 'builtin' ? a.id === (b as typeof a).id : a.key === (b as typeof a).key);
 
+/** TensorFlow.js and the training code, loaded on first use: a worker that only reports the library's state (every
+ * page load) never parses them. */
+async function trainer() {
+  const module = await import('../src/train/internalize');
+  return {
+    ...module,
+    settings: (changes: Partial<InternalizeOptions> = {}) => ({ ...module.DEFAULT_INTERNALIZE, ...changes }),
+  };
+}
+
 export function serveTraining(endpoint: Comlink.Endpoint, options: TrainServiceOptions): void {
   const { files } = options;
-  const settings: InternalizeOptions = { ...DEFAULT_INTERNALIZE, ...options.internalize };
   const listeners = new Set<(view: TrainView) => void>();
   let progress: TrainProgress | null = null;
   let error: TrainView['error'] = null;
@@ -257,7 +259,8 @@ export function serveTraining(endpoint: Comlink.Endpoint, options: TrainServiceO
     const input = await inputOf(from, passages);
     const device = await options.useDevice(job.device);
     progress = null;
-    const result = await internalize(input, settings, {
+    const { internalize, settings } = await trainer();
+    const result = await internalize(input, settings(options.internalize), {
       checkpoints: { load: () => files.read(CHECKPOINT), save: (bytes) => files.write(CHECKPOINT, bytes) },
       signal,
       onStatus(status) {
@@ -308,16 +311,32 @@ export function serveTraining(endpoint: Comlink.Endpoint, options: TrainServiceO
     if (previous && previous.key !== key) await options.removeModel(previous.key).catch(() => undefined);
   }
 
-  /** Starts the job under the training lock: resolves once it runs; TRAINING_BUSY when another tab trains. */
-  function launch(job: Job): Promise<void> {
+  /**
+   * Runs the job under the training lock: resolves once it runs; TRAINING_BUSY when another tab trains. With `wait`
+   * (an interrupted job, resumed on open) it waits for the lock instead — the worker of the page just reloaded may
+   * still hold it for a moment, or another tab is running the job — and then goes on only if the job is still
+   * there and not paused.
+   */
+  function launch(job: Job, wait = false): Promise<void> {
     return new Promise((started, refused) => {
-      void options.locks.request(TRAINING_LOCK, { ifAvailable: true }, async (lock) => {
+      if (wait) elsewhere = true;
+      void options.locks.request(TRAINING_LOCK, { ifAvailable: !wait }, async (lock) => {
         if (!lock) {
           elsewhere = true;
           refused(new TrainError('TRAINING_BUSY', 'Another tab is training a model: wait for it, or pause it there.'));
           return;
         }
         elsewhere = false;
+        if (wait) {
+          const current = await readJson<Job>(JOB).catch(() => undefined);
+          if (!current || current.paused) {
+            started();
+            await recount().catch(() => undefined);
+            void publish();
+            return;
+          }
+          job = current;
+        }
         const controller = new AbortController();
         let finish!: () => void;
         running = { controller, done: new Promise((resolve) => (finish = resolve)) };
@@ -363,8 +382,8 @@ export function serveTraining(endpoint: Comlink.Endpoint, options: TrainServiceO
       listeners.add(listener);
       await recount().catch(() => undefined);
       const job = await readJson<Job>(JOB);
-      // Interrupted by a reload or a dead worker: it goes on from its last checkpoint.
-      if (job && !job.paused && !running) await launch(job).catch(() => undefined);
+      // Interrupted by a reload or a dead worker: it goes on from its last checkpoint, once the lock is free.
+      if (job && !job.paused && !running) void launch(job, true).catch(() => undefined);
       return view();
     },
 
@@ -375,7 +394,8 @@ export function serveTraining(endpoint: Comlink.Endpoint, options: TrainServiceO
         const plan = await planFor(request);
         const input = await inputOf(await readModel(plan.from), plan.passages);
         const device = await options.useDevice(request.device);
-        const measured = await estimateInternalize(input, settings);
+        const { estimateInternalize, settings } = await trainer();
+        const measured = await estimateInternalize(input, settings(options.internalize));
         const seconds = measured.secondsPerToken * measured.tokens;
         return {
           passages: plan.passages.length,

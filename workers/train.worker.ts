@@ -4,26 +4,17 @@
 // models written into that cache, and TensorFlow.js on WebGPU or WebAssembly. Training never runs on the page's
 // thread; the page restarts this worker when it dies, and an interrupted run resumes from its checkpoint.
 import './coded-errors';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
-import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { planFromFolder } from '../src/engines/model-sources';
-import { loadTokenizer } from '../src/engines/transformers/tokenizer';
+import { ModelStore } from '../src/engines/model-store';
 import { storedModelId } from '../src/engines/transformers/store-id';
 import { openLibraryDb } from '../src/store/schema';
-import { useTrainingBackend, type TrainingDevice } from '../src/train/tf';
-import { MODEL_ROOT, modelStore } from './model-files';
+import type { TrainingDevice } from '../src/train/tf';
 import { opfsFiles } from './opfs-files';
 import { serveTraining } from './train-service';
 import type { ModelRef, TrainDevice } from './train-protocol';
 
-// Served from our own origin (and kept offline by the service worker's precache, which lists every .wasm).
-setWasmPaths({
-  'tfjs-backend-wasm.wasm': wasmPlain,
-  'tfjs-backend-wasm-simd.wasm': wasmSimd,
-  'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
-});
+const MODEL_ROOT = `${import.meta.env.BASE_URL}models/`;
+const modelStore = ModelStore.open();
 
 async function modelFile(ref: ModelRef, path: string): Promise<Uint8Array | undefined> {
   if (ref.kind === 'stored') {
@@ -38,6 +29,8 @@ async function modelFile(ref: ModelRef, path: string): Promise<Uint8Array | unde
 let chosen: Promise<TrainDevice> | undefined;
 function useDevice(request: 'auto' | 'webgpu' | 'wasm'): Promise<TrainDevice> {
   chosen ??= (async () => {
+    // TensorFlow.js on first use, with its .wasm files served from our origin.
+    const [{ useTrainingBackend }] = await Promise.all([import('../src/train/tf'), import('../src/train/wasm-files')]);
     const order: TrainingDevice[] = request === 'wasm' ? ['wasm'] : ['webgpu', 'wasm'];
     for (const device of order) {
       try {
@@ -68,9 +61,19 @@ serveTraining(self, {
     }
   },
   modelFile,
-  tokenizer: (ref) => loadTokenizer(ref.kind === 'builtin' ? ref.id : storedModelId(ref.key)),
+  async tokenizer(ref) {
+    // transformers.js, configured to read models as the model worker does (./model-files), on first use.
+    const [{ loadTokenizer }] = await Promise.all([
+      import('../src/engines/transformers/tokenizer'),
+      import('./model-files'),
+    ]);
+    return loadTokenizer(ref.kind === 'builtin' ? ref.id : storedModelId(ref.key));
+  },
   async storeModel(name, files) {
-    const picked = [...files].map(([path, bytes]) => ({ path: `${name}/${path}`, file: new Blob([bytes as Uint8Array<ArrayBuffer>]) }));
+    const picked = [...files].map(([path, bytes]) => ({
+      path: `${name}/${path}`,
+      file: new Blob([bytes as Uint8Array<ArrayBuffer>]),
+    }));
     const plan = await planFromFolder(picked, () => 'fp32');
     return (await (await modelStore).download(plan)).key;
   },

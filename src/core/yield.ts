@@ -8,6 +8,9 @@ const waiting: (() => void)[] = [];
 
 /** Resolves on a later turn of the event loop, after pending messages (e.g. a cancel) have been handled. */
 export function yieldToEventLoop(): Promise<void> {
+  // Node: setImmediate is that turn, and it keeps the process alive while awaited (an unref'd port would not).
+  const immediate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
+  if (immediate) return new Promise((resolve) => immediate(resolve));
   if (typeof MessageChannel === 'undefined') return new Promise((resolve) => setTimeout(resolve, 0));
   if (!channel) {
     channel = new MessageChannel();

@@ -43,6 +43,10 @@ export interface InternalizeOptions {
   readonly epochs: number;
   /** Tokens per batch, padding included. */
   readonly maxTokens: number;
+  /** A small library trains in smaller batches, down to MIN_BATCH_TOKENS, so that an epoch has at least this many
+   * steps: six notes in 2,048-token batches get 12 updates in 5 epochs and learn little; in 512-token batches, 40
+   * updates for the same tokens, and they are learned. */
+  readonly minStepsPerEpoch: number;
   readonly recipe: RecipeOptions;
   /** Save a checkpoint after this many steps or this many seconds, whichever comes first (and whenever the run
    * stops): a slow device still loses at most that much work to a reload. */
@@ -55,12 +59,16 @@ export interface InternalizeOptions {
 export const DEFAULT_INTERNALIZE: InternalizeOptions = {
   epochs: 5,
   maxTokens: 2048,
+  minStepsPerEpoch: 8,
   recipe: DEFAULT_RECIPE,
   checkpointEvery: 20,
   checkpointSeconds: 30,
   learningRate: DEFAULT_ADAMW.learningRate,
   warmupSteps: 30,
 };
+
+/** The smallest batch budget a small library is given (see minStepsPerEpoch). */
+export const MIN_BATCH_TOKENS = 512;
 
 /** Where checkpoints go: OPFS in the browser, a file for the CLI, memory in tests. */
 export interface CheckpointStore {
@@ -112,7 +120,9 @@ function epochPlan(
     if (tokens) examples.push(tokens);
   }
   const lengths = examples.map((e) => e.ids.length);
-  const batches = planBatches(lengths, options.maxTokens, mulberry32(options.recipe.seed * 7919 + epoch));
+  const total = lengths.reduce((sum, n) => sum + n, 0);
+  const budget = Math.min(options.maxTokens, Math.max(MIN_BATCH_TOKENS, Math.ceil(total / options.minStepsPerEpoch)));
+  const batches = planBatches(lengths, budget, mulberry32(options.recipe.seed * 7919 + epoch));
   const tokens = batches.reduce((n, b) => n + b.length * Math.max(...b.map((i) => lengths[i]!)), 0);
   return { examples, batches, tokens };
 }
@@ -177,6 +187,7 @@ export async function internalize(
     plan: {
       epochs: options.epochs,
       maxTokens: options.maxTokens,
+      minStepsPerEpoch: options.minStepsPerEpoch,
       learningRate: options.learningRate,
       warmupSteps: options.warmupSteps,
       ...options.recipe,

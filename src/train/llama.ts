@@ -2,10 +2,9 @@
 // tiny_llama.py exports it): RMSNorm, rotary positions, grouped-query attention, SwiGLU. It holds the weights as
 // variables, gives the logits of a batch (the equality test against the ONNX model) and the training loss.
 //
-// Two choices keep every backend on the same ops: token embeddings and the selection of target positions are
-// one-hot matrix products rather than `gather` (whose gradient, UnsortedSegmentSum, the WebAssembly backend does not
-// have), and the key/value heads are shared by reshaping the query heads into groups rather than tiling the keys
-// (no rank-5 Tile gradient either).
+// Token embeddings and the selection of target positions are `gather`s (the WebAssembly backend's missing gradient
+// kernel is ours, in tf.ts); the key/value heads are shared by reshaping the query heads into groups rather than
+// tiling the keys (tfjs has no rank-5 Tile gradient).
 import type { LlamaShape, LlamaWeights } from '../core/llama-weights';
 import { llamaParameters } from '../core/llama-weights';
 import type { TrainingBatch } from '../core/training-batch';
@@ -75,7 +74,7 @@ export class LlamaGraph {
 
   /** Hidden states after the last block, before the final norm: [rows, width, hidden]. */
   private blocks(ids: Tensor, rows: number, width: number): Tensor {
-    const { vocabSize, hidden, layers, heads, kvHeads, headDim, eps } = this.shape;
+    const { hidden, layers, heads, kvHeads, headDim, eps } = this.shape;
     const group = heads / kvHeads;
     const { cos, sin, mask } = this.widthConstants(width);
     const rms = (x: Tensor, w: Tensor) => tf.mul(tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), eps))), w);
@@ -91,11 +90,7 @@ export class LlamaGraph {
     };
     const split = (x: Tensor, n: number) => tf.transpose(tf.reshape(x, [rows, width, n, headDim]), [0, 2, 1, 3]);
 
-    let x = tf.reshape(tf.matMul(tf.oneHot(tf.reshape(ids, [-1]), vocabSize), this.p('embed_tokens.weight')), [
-      rows,
-      width,
-      hidden,
-    ]);
+    let x = tf.reshape(tf.gather(this.p('embed_tokens.weight'), tf.reshape(ids, [-1])), [rows, width, hidden]);
     for (let l = 0; l < layers; l++) {
       const p = `layers.${l}.`;
       const h = rms(x, this.p(`${p}input_layernorm.weight`));
@@ -161,8 +156,8 @@ export class LlamaGraph {
       rows * width,
       this.shape.hidden,
     ]);
-    // Only target positions reach the output layer: a one-hot selection [targets, rows·width] · x.
-    const picked = tf.matMul(tf.oneHot(tf.tensor1d(where, 'int32'), rows * width), x);
+    // Only target positions reach the output layer.
+    const picked = tf.gather(x, tf.tensor1d(where, 'int32'));
     const logits = this.head(picked);
     const target = tf.sum(tf.mul(logits, tf.oneHot(tf.tensor1d(labels, 'int32'), this.shape.vocabSize)), -1);
     return tf.mean(tf.sub(tf.logSumExp(logits, -1), target));

@@ -4,10 +4,40 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { setWasmPaths, type BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-webgpu';
 
 export { tf };
+
+/**
+ * UnsortedSegmentSum — the gradient of `gather`, which embeddings and the selection of target positions use — for
+ * the WebAssembly backend, which lacks it (the CPU and WebGPU backends have it): each row of `x` added to its
+ * segment's row of the output. Without it the graph needed one-hot matrix products there, a third slower.
+ */
+tf.registerKernel({
+  kernelName: tf.UnsortedSegmentSum,
+  backendName: 'wasm',
+  kernelFunc: ({ inputs, backend, attrs }) => {
+    const wasm = backend as BackendWasm;
+    const { x, segmentIds } = inputs as { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
+    const { numSegments } = attrs as unknown as tf.UnsortedSegmentSumAttrs;
+    const out = wasm.makeOutput([numSegments, ...x.shape.slice(segmentIds.shape.length)], x.dtype);
+    // Views taken after the output is allocated: allocating may grow the wasm memory and detach older views.
+    const target = wasm.typedArrayFromHeap(out) as Float32Array;
+    const values = wasm.typedArrayFromHeap(x) as Float32Array;
+    const ids = wasm.typedArrayFromHeap(segmentIds) as Int32Array;
+    const inner = ids.length === 0 ? 0 : values.length / ids.length;
+    target.fill(0);
+    for (let i = 0; i < ids.length; i++) {
+      const segment = ids[i]!;
+      if (segment < 0 || segment >= numSegments) continue;
+      const to = segment * inner;
+      const from = i * inner;
+      for (let j = 0; j < inner; j++) target[to + j]! += values[from + j]!;
+    }
+    return out;
+  },
+});
 
 /** Where training runs: a GPU through WebGPU, or the CPU through WebAssembly or plain JavaScript. */
 export type TrainingDevice = 'webgpu' | 'wasm' | 'cpu';

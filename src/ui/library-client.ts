@@ -1,11 +1,11 @@
-// The page's handle on the ingest worker (workers/ingest.worker.ts), as src/ui/model-client.ts is for the model
+// The page's handle on the ingest worker (workers/ingest.worker.ts), as src/ui/worker-client.ts is for the model
 // worker: the one place that starts it and wraps it with Comlink, so the library panel speaks only the typed
 // protocol (workers/library-protocol.ts) and never touches Comlink itself. Unlike the model client it does not
 // restart the worker; a worker that cannot start at all (its script failed to load) makes every call reject with
 // WORKER_DIED instead of leaving it unsettled, so the panel can say so.
 import * as Comlink from 'comlink';
 import type { LibraryWorkerApi } from '../../workers/library-protocol';
-import { WorkerDiedError } from './model-client';
+import { WorkerDiedError } from './worker-client';
 
 /** Starts the ingest worker; the returned API forwards every call to it. */
 export function startLibraryWorker(): LibraryWorkerApi {

@@ -28,8 +28,9 @@ const STATUS_LABEL: Record<DocumentRecord['status'], string> = {
 };
 
 /** Mounts the panel. The returned function (re)opens the library for a model: the tokenizer choice the model worker
- * uses, so a new model re-keys the library (with progress) before self mode is offered over it. */
-export function mountLibraryPanel(): (modelId: string) => Promise<void> {
+ * uses, so a new model re-keys the library (with progress) before self mode is offered over it. `onChange` hears
+ * each new view of the library (the training panel recounts what the internalized model holds). */
+export function mountLibraryPanel(onChange?: (view: LibraryView) => void): (modelId: string) => Promise<void> {
   const worker = startLibraryWorker();
   const status = element<HTMLParagraphElement>('library-status');
   const progressBox = element<HTMLDivElement>('ingest-progress');
@@ -88,6 +89,7 @@ export function mountLibraryPanel(): (modelId: string) => Promise<void> {
   /** Shows a view of the library. The storage estimate and the kept folders follow on their own: they are extras
    * that must never hold the panel back (the estimate can take long on a big profile just after a crash). */
   function render(view: LibraryView): void {
+    onChange?.(view);
     const documents = view.documents;
     summary.dataset['passages'] = String(view.passages);
     summary.dataset['documents'] = String(documents.length);

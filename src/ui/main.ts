@@ -1,12 +1,14 @@
-// The app page: a thin view over the model worker (through ModelClient, which restarts it if it dies) and the
-// ingest worker. It never parses, tokenizes or runs the model itself.
-import type { DeviceRequest, LoadRequest, ModelRef, ModelStatus } from '../../workers/protocol';
+// The app page: a thin view over the model worker and the training worker (each through a WorkerClient, which
+// restarts it if it dies) and the ingest worker. It never parses, tokenizes or runs the model itself.
+import type { DeviceRequest, LoadRequest, ModelRef, ModelStatus, ModelWorkerApi } from '../../workers/protocol';
+import type { TrainWorkerApi } from '../../workers/train-protocol';
 import { element, errorText } from './dom';
 import { mountLibraryPanel } from './library-panel';
-import { ModelClient } from './model-client';
+import { WorkerClient } from './worker-client';
 import { mountModelPanel } from './model-panel';
 import { mountSearchPanel } from './search-panel';
 import { mountThemeChoice } from './theme';
+import { mountTrainPanel } from './train-panel';
 import './offline';
 
 const DEMO: ModelRef = { kind: 'builtin', id: 'cranfield-tiny' };
@@ -15,15 +17,30 @@ const LAST_MODEL = 'self-retrieval-model';
 
 mountThemeChoice();
 
-const client = new ModelClient(
+const client = new WorkerClient<ModelWorkerApi>(
   () => new Worker(new URL('../../workers/model.worker.ts', import.meta.url), { type: 'module', name: 'model' }),
+  'the model worker',
 );
 const worker = client.api;
 
 const statusEl = element<HTMLParagraphElement>('model-status');
 const noticeEl = element<HTMLParagraphElement>('model-notice');
 const deviceEl = element<HTMLSelectElement>('device');
-const openLibraryFor = mountLibraryPanel();
+
+// Training runs in a worker of its own, restarted like the model worker: an interrupted run resumes there.
+const trainer = new WorkerClient<TrainWorkerApi>(
+  () => new Worker(new URL('../../workers/train.worker.ts', import.meta.url), { type: 'module', name: 'train' }),
+  'the training worker',
+);
+const training = mountTrainPanel({
+  api: trainer.api,
+  current: () => lastLoad.model,
+  device: () => deviceEl.value as DeviceRequest,
+  // Search switches to the internalized model once it is stored (keywords serve while it loads).
+  onModel: (model) => void loadModel({ kind: 'stored', key: model.key }, model.name),
+});
+trainer.onRestart(() => training.reopen());
+const openLibraryFor = mountLibraryPanel(() => training.libraryChanged());
 
 function showStatus(status: ModelStatus): void {
   statusEl.dataset['state'] = 'ready';
@@ -79,7 +96,13 @@ const params = new URLSearchParams(location.search);
 const requested = params.get('device');
 if (requested === 'webgpu' || requested === 'wasm') deviceEl.value = requested;
 // `?debug` hands the worker's API to the console (and to the browser tests' long runs).
-if (params.has('debug')) Object.assign(globalThis, { selfRetrievalWorker: worker, selfRetrievalClient: client });
+if (params.has('debug')) {
+  Object.assign(globalThis, {
+    selfRetrievalWorker: worker,
+    selfRetrievalClient: client,
+    selfRetrievalTrainer: trainer,
+  });
+}
 
 void openLibraryFor('cranfield-tiny');
 const initial = lastModel();

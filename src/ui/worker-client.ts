@@ -1,32 +1,41 @@
-// The page's handle on the model worker, which survives the worker: when it dies (out of memory, GPU device lost,
-// killed) the calls in flight reject with WORKER_DIED, a new worker starts at once and listeners hear why, so the page
-// can say so and load the model again without a reload. Death is seen through a Web Lock the worker holds for its
-// whole life: the page's request for the same lock is granted only when the worker is gone, however it went.
+// The page's handle on a worker (the model worker, the training worker) that survives the worker: when it dies (out
+// of memory, GPU device lost, killed) the calls in flight reject with WORKER_DIED, a new worker starts at once and
+// listeners hear why, so the page can say so and carry on (load the model again, resume training) without a reload.
+// Death is seen through a Web Lock the worker holds for its whole life: the page's request for the same lock is
+// granted only when the worker is gone, however it went.
 import * as Comlink from 'comlink';
 import { CodedError } from '../core/errors';
-import type { ModelWorkerApi } from '../../workers/protocol';
 
 export class WorkerDiedError extends CodedError<'WORKER_DIED'> {}
 
 type Listener = (reason: string) => void;
 
-export class ModelClient {
+/** What a worker served this way offers: holding its life lock, and saying why it must end. */
+export interface LockHolder {
+  hold(lockName: string, onFatal: (reason: string) => void): Promise<void>;
+}
+
+export class WorkerClient<Api extends LockHolder> {
   /** The worker's API; calls go to whichever worker is current. */
-  readonly api: ModelWorkerApi;
+  readonly api: Api;
   private worker!: Worker;
-  private remote!: Comlink.Remote<ModelWorkerApi>;
+  private remote!: Comlink.Remote<Api>;
   private readonly pending = new Set<(error: Error) => void>();
   private readonly listeners = new Set<Listener>();
   private fatal: string | undefined;
   private generation = 0;
   private deaths = 0;
 
-  constructor(private readonly create: () => Worker) {
+  /** `label` names the worker in messages ("the model worker"). */
+  constructor(
+    private readonly create: () => Worker,
+    private readonly label: string,
+  ) {
     this.start();
-    this.api = new Proxy({} as ModelWorkerApi, {
+    this.api = new Proxy({} as Api, {
       // Not a thenable: `then` stays undefined so the API object can be passed through promises.
       get: (_, name: string) =>
-        name === 'then' ? undefined : (...args: unknown[]) => this.call(name as keyof ModelWorkerApi, args),
+        name === 'then' ? undefined : (...args: unknown[]) => this.call(name as keyof Api, args),
     });
   }
 
@@ -43,11 +52,11 @@ export class ModelClient {
   private start(): void {
     const generation = this.generation;
     const current = () => this.generation === generation;
-    const lockName = `self-retrieval-model-worker-${crypto.randomUUID()}`;
+    const lockName = `self-retrieval-worker-${crypto.randomUUID()}`;
     this.fatal = undefined;
     this.worker = this.create();
-    this.remote = Comlink.wrap<ModelWorkerApi>(this.worker);
-    void this.remote
+    this.remote = Comlink.wrap<Api>(this.worker);
+    void (this.remote as unknown as Comlink.Remote<LockHolder>)
       .hold(
         lockName,
         Comlink.proxy((reason: string) => void (this.fatal = reason)),
@@ -76,13 +85,14 @@ export class ModelClient {
     this.generation++; // first, so the old worker's lock, released by terminate(), is not taken for a death
     this.worker.terminate();
     this.remote[Comlink.releaseProxy]();
-    const error = new WorkerDiedError('WORKER_DIED', `The model worker stopped: ${reason}.`);
+    const label = this.label.charAt(0).toUpperCase() + this.label.slice(1);
+    const error = new WorkerDiedError('WORKER_DIED', `${label} stopped: ${reason}.`);
     for (const reject of this.pending) reject(error);
     this.pending.clear();
     this.start();
   }
 
-  private call(name: keyof ModelWorkerApi, args: unknown[]): Promise<unknown> {
+  private call(name: keyof Api, args: unknown[]): Promise<unknown> {
     return new Promise((resolve, reject) => {
       this.pending.add(reject);
       const method = this.remote[name] as unknown as (...a: unknown[]) => Promise<unknown>;
