@@ -28,7 +28,7 @@ function topDocuments(page: Page, notes: typeof NOTES): Promise<(string | null)[
       }
       return found;
     },
-    NOTES.map((n) => n.query),
+    notes.map((n) => n.query),
   );
 }
 
@@ -88,6 +88,7 @@ test('a dropped folder is internalized in the page, resumes after a reload, and 
     steps: 0,
   };
   // It finishes, and search switches to the internalized model.
+  await expect(panel).toHaveAttribute('data-model-key', /^folder\.internalized-/, { timeout: 900_000 });
   await modelReady(page, device, /^store\/folder\.internalized-/);
   await expect(panel).toHaveAttribute('data-phase', 'idle');
   await expect(page.getByTestId('internalize-model')).toContainText(

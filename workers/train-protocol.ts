@@ -96,8 +96,4 @@ export interface TrainWorkerApi {
 
 /** Errors the training worker throws with a stable code. */
 export type TrainWorkerErrorCode =
-  | 'TRAINING_BUSY'
-  | 'NOTHING_TO_TRAIN'
-  | 'MODEL_NOT_TRAINABLE'
-  | 'TRAINING_FAILED'
-  | 'TRAINING_DEVICE_UNAVAILABLE';
+  'TRAINING_BUSY' | 'NOTHING_TO_TRAIN' | 'MODEL_NOT_TRAINABLE' | 'TRAINING_FAILED' | 'TRAINING_DEVICE_UNAVAILABLE';

@@ -194,7 +194,7 @@ export function serveTraining(endpoint: Comlink.Endpoint, options: TrainServiceO
     coverage = { trained: covered, total: now.size, removed: trained.size - covered };
   }
 
-  async function inputOf(model: TrainableModel, passages: RecipePassage[]): Promise<InternalizeInput> {
+  function inputOf(model: TrainableModel, passages: RecipePassage[]): InternalizeInput {
     let shape: LlamaShape;
     try {
       shape = llamaShape(JSON.parse(new TextDecoder().decode(model.files.get('config.json'))) as unknown);
@@ -205,14 +205,7 @@ export function serveTraining(endpoint: Comlink.Endpoint, options: TrainServiceO
         `${model.card.name} cannot be trained in the page: ${(cause as Error).message}`,
       );
     }
-    return Promise.resolve({
-      modelId: model.id,
-      shape,
-      onnx: model.onnx,
-      card: model.card,
-      tokenizer: model.tokenizer,
-      passages,
-    });
+    return { modelId: model.id, shape, onnx: model.onnx, card: model.card, tokenizer: model.tokenizer, passages };
   }
 
   /** What a run for `request` would train: from which weights, on which passages. */
@@ -224,14 +217,18 @@ export function serveTraining(endpoint: Comlink.Endpoint, options: TrainServiceO
     if (passages.length === 0) {
       throw new TrainError('NOTHING_TO_TRAIN', 'The library has no passages yet: add documents first.');
     }
-    const onTop = model !== undefined && sameRef(model.base, request.base);
-    if (onTop) {
+    // On top of the internalized model — unless it was deleted from the model cache since.
+    const onTop =
+      model !== undefined &&
+      sameRef(model.base, request.base) &&
+      (await options.modelFile({ kind: 'stored', key: model.key }, 'config.json')) !== undefined;
+    if (onTop && model) {
       const trained = new Set(model.trainedIds);
       if (model.trainedIds.length === passages.length && passages.every((p) => trained.has(p.id))) {
         throw new TrainError('NOTHING_TO_TRAIN', 'The model already holds every passage of the library.');
       }
     }
-    const from: ModelRef = onTop ? { kind: 'stored', key: model.key } : request.base;
+    const from: ModelRef = onTop && model ? { kind: 'stored', key: model.key } : request.base;
     return { generation, passages, from, onTop };
   }
 
@@ -256,7 +253,7 @@ export function serveTraining(endpoint: Comlink.Endpoint, options: TrainServiceO
   async function train(job: Job, signal: AbortSignal): Promise<void> {
     const passages = (await readJson<RecipePassage[]>(PASSAGES)) ?? [];
     const from = await readModel(job.from);
-    const input = await inputOf(from, passages);
+    const input = inputOf(from, passages);
     const device = await options.useDevice(job.device);
     progress = null;
     const { internalize, settings } = await trainer();
@@ -392,7 +389,7 @@ export function serveTraining(endpoint: Comlink.Endpoint, options: TrainServiceO
       estimating = true;
       try {
         const plan = await planFor(request);
-        const input = await inputOf(await readModel(plan.from), plan.passages);
+        const input = inputOf(await readModel(plan.from), plan.passages);
         const device = await options.useDevice(request.device);
         const { estimateInternalize, settings } = await trainer();
         const measured = await estimateInternalize(input, settings(options.internalize));

@@ -101,8 +101,7 @@ export function mountTrainPanel(options: TrainPanelOptions): TrainPanel {
     } else if (view.phase === 'interrupted') say('Resuming the interrupted run from its last checkpoint…');
     else if (view.phase === 'elsewhere') {
       say('Another tab is internalizing this library (or this page, before its reload, is letting go of the run).');
-    }
-    else if (!estimate) say('');
+    } else if (!estimate) say('');
 
     const model = view.model;
     box.dataset['modelKey'] = model?.key ?? '';
