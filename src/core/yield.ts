@@ -15,9 +15,6 @@ export function yieldToEventLoop(): Promise<void> {
   if (!channel) {
     channel = new MessageChannel();
     channel.port1.onmessage = () => waiting.shift()?.();
-    // Node: an idle port must not keep the process alive.
-    (channel.port1 as { unref?: () => void }).unref?.();
-    (channel.port2 as { unref?: () => void }).unref?.();
   }
   return new Promise((resolve) => {
     waiting.push(resolve);
