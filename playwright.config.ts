@@ -19,6 +19,8 @@ const COMMON_FLAGS = [
 
 export default defineConfig({
   testDir: 'e2e',
+  // Measurements (playwright.measure.config.ts) run on demand, not in the suite.
+  testIgnore: ['measure/**'],
   // SwiftShader renders WebGPU on the CPU: correct but slow. Wait on conditions, with generous limits.
   timeout: 300_000,
   expect: { timeout: 120_000 },

@@ -86,6 +86,7 @@ test('a dropped folder is internalized in the page, resumes after a reload, and 
     estimateSeconds,
     tokensPerSecond: 0,
     steps: 0,
+    peakMemoryMB: 0,
   };
   // It finishes, and search switches to the internalized model.
   await expect(panel).toHaveAttribute('data-model-key', /^folder\.internalized-/, { timeout: 900_000 });
@@ -96,6 +97,7 @@ test('a dropped folder is internalized in the page, resumes after a reload, and 
   );
   throughput.steps = Number(await panel.getAttribute('data-step'));
   throughput.tokensPerSecond = Number(await panel.getAttribute('data-tokens-per-second'));
+  throughput.peakMemoryMB = Math.round(Number(await panel.getAttribute('data-peak-memory-bytes')) / 2 ** 20);
   console.log(`internalize-throughput ${JSON.stringify(throughput)}`);
 
   const after = await topDocuments(page, notes);

@@ -3,7 +3,7 @@
 // after the server drops the connection mid-file, cancelled, deleted, and loaded again with the network off; a
 // model folder picked from disk, which re-keys the user's library; forced failures, each with its own message while
 // keyword search keeps working; the worker killed mid-search and restarted; the device in use.
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
@@ -210,6 +210,11 @@ test('a model folder from disk loads, and the library is re-keyed for it before 
   const parent = mkdtempSync(join(tmpdir(), 'sr-model-'));
   const folder = join(parent, 'my-model');
   cpSync(`${MODEL_ROOT}${DEMO_MODEL_ID}`, folder, { recursive: true });
+  // Another separator in its card makes its keys differ from the demo's (a copy as it is keys alike: no re-key).
+  const cardPath = join(folder, 'model-card.json');
+  const card = JSON.parse(readFileSync(cardPath, 'utf8')) as { templates: Record<string, string> };
+  card.templates['separator'] = '\n Related document text:';
+  writeFileSync(cardPath, JSON.stringify(card));
   try {
     await openApp(page, info.project.name);
     await expect(page.getByTestId('your-library')).toHaveAttribute('data-state', 'ready');

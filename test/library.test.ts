@@ -7,7 +7,7 @@ import { relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BundleError } from '../src/core/bundle';
 import { parseModelCard } from '../src/core/model-card';
-import type { PassageKeyer } from '../src/core/passage-keyer';
+import { keyingName, type PassageKeyer } from '../src/core/passage-keyer';
 import { lookup } from '../src/core/prefix-index';
 import { findFiles } from '../src/cli/corpora';
 import { loadKeyer } from '../src/engines/transformers/keyer';
@@ -272,9 +272,9 @@ describe('Library (IndexedDB store)', () => {
     await stageFiles(library, realFolder().slice(0, 30));
     await ingestQueued(library);
     const stored = await snapshot(db);
-    // Another "model": same tokenizer, different templates — keys differ, so the index must be rebuilt.
+    // Another "model": same tokenizer, different templates — keys differ (so does the fingerprint): rebuild.
     const other: PassageKeyer = {
-      tokenizer: { ...keyer.tokenizer, id: 'other-model' },
+      tokenizer: { ...keyer.tokenizer, id: 'other-model', fingerprint: '0123456789abcdef' },
       keys: (passages) => keyer.keys(passages.map((p) => ({ title: `${p.title} (v2)`, text: p.text }))),
     };
     const reopened = await Library.open(db, other, { batchPassages: 10 });
@@ -291,8 +291,25 @@ describe('Library (IndexedDB store)', () => {
     expect((await resumed.rekey()).phase).toBe('done');
     expect(resumed.needsRekey).toBe(false);
     expect(await snapshot(db)).toEqual(stored);
-    expect((await db.getAll('keys')).every((k) => k.tokenizer === 'other-model')).toBe(true);
+    expect((await db.getAll('keys')).every((k) => k.tokenizer === keyingName(other.tokenizer))).toBe(true);
     await expectConsistent(resumed);
+  });
+
+  it('keeps its keys for a model that keys alike under another id (one internalized from the same base)', async () => {
+    const db = await freshDb();
+    const library = await Library.open(db, keyer);
+    await stageFiles(library, realFolder().slice(0, 10));
+    await ingestQueued(library);
+    const stored = await db.getAll('keys');
+    const internalized: PassageKeyer = {
+      tokenizer: { ...keyer.tokenizer, id: 'store/x.internalized-1' },
+      keys: (p) => keyer.keys(p),
+    };
+    const reopened = await Library.open(db, internalized);
+    expect(reopened.needsRekey).toBe(false);
+    expect(reopened.index.size).toBe(library.index.size);
+    expect(await db.getAll('keys')).toEqual(stored);
+    await expectConsistent(reopened);
   });
 
   it('exports a bundle that imports into another library; a damaged bundle changes nothing', async () => {

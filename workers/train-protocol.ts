@@ -44,6 +44,8 @@ export interface TrainProgress {
   /** The step this run resumed from, when it did. */
   readonly resumedFromStep: number | null;
   readonly device: TrainDevice;
+  /** The most memory the training backend has held in this worker's run, in bytes (its high-water mark). */
+  readonly peakMemoryBytes: number;
 }
 
 /** The library's internalized model: which stored model, trained from which base, on which passages. */

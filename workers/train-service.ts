@@ -246,6 +246,7 @@ export function serveTraining(endpoint: Comlink.Endpoint, options: TrainServiceO
       checkpointStep: previous?.checkpointStep ?? null,
       resumedFromStep: status.resumedFromStep,
       device,
+      peakMemoryBytes: status.peakMemoryBytes,
     };
   }
 

@@ -141,6 +141,8 @@ export async function internalizeCommand(argv: string[]): Promise<void> {
     device,
     // The whole process's peak (the base model loaded for its tokenizer included): what training a library costs.
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    // The training backend's own high-water mark (the WebAssembly heap): the part a browser's worker holds too.
+    backendPeakMB: Math.round((last?.peakMemoryBytes ?? 0) / 2 ** 20),
     ...(result.resumedFrom ? { resumedFromStep: result.resumedFrom.step } : {}),
   };
   // Written whole beside the target, then moved in place: an interrupted write never leaves half a model.

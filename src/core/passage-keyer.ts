@@ -42,6 +42,12 @@ export function keyingFingerprint(keys: PassageKeyer['keys']): string {
   return a.toString(16).padStart(8, '0') + b.toString(16).padStart(8, '0');
 }
 
+/** The name a store files keys under: the fingerprint where the keyer has one, so models that key alike share
+ * keys (a base model and every model internalized from it keep its tokenizer and templates), else the model id. */
+export function keyingName(tokenizer: TokenizerInfo): string {
+  return tokenizer.fingerprint !== undefined ? `keys:${tokenizer.fingerprint}:${tokenizer.eosTokenId}` : tokenizer.id;
+}
+
 /** True when keys made by `made` can be searched with a model whose keyer is `model`: the same fingerprint where
  * both have one (whatever the models are called), else the same model id. */
 export function sameKeying(made: TokenizerInfo, model: TokenizerInfo): boolean {

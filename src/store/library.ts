@@ -24,7 +24,7 @@ import type { LexicalHit } from '../core/lexical-index';
 import { LexicalChunkMissing, type LexicalRemoval, type LiveLexicalIndex } from '../core/live-lexical-index';
 import { LiveIndex } from '../core/live-index';
 import { baseEntries, baseRecords, lexicalOver, logRecord, readLexical, removalOf } from './lexical-store';
-import type { PassageKeyer } from '../core/passage-keyer';
+import { keyingName, sameKeying, type PassageKeyer } from '../core/passage-keyer';
 import {
   EMPTY_MANIFEST,
   SCHEMA_VERSION,
@@ -193,8 +193,7 @@ export class Library {
     const current = this.manifest.generation;
     // Keys are deleted with their passages, so every stored passage has one when the counts agree.
     this.missingKeys = stored - keyed;
-    const usable =
-      indexShard?.generation === current && indexShard.tokenizer === this.keyer.tokenizer.id && !this.needsRekey;
+    const usable = indexShard?.generation === current && indexShard.tokenizer === this.keying && !this.needsRekey;
     const main = usable
       ? loadIndex(indexShard.bytes)
       : this.buildMain(await tx.objectStore('keys').getAll(this.keyRange()));
@@ -205,9 +204,14 @@ export class Library {
     this.savedGeneration = usable ? current : -1;
   }
 
+  /** The name this model's keys are filed under in the `keys` store and the index shard (`keyingName`). */
+  private get keying(): string {
+    return keyingName(this.keyer.tokenizer);
+  }
+
   /** This model's tokenizer's keys in the `keys` store. */
   private keyRange(): IDBKeyRange {
-    const tokenizer = this.keyer.tokenizer.id;
+    const tokenizer = this.keying;
     return IDBKeyRange.bound([tokenizer, -Infinity], [tokenizer, Infinity]);
   }
 
@@ -279,7 +283,7 @@ export class Library {
   get needsRekey(): boolean {
     return (
       this.missingKeys > 0 ||
-      (this.manifest.tokenizer !== null && this.manifest.tokenizer.id !== this.keyer.tokenizer.id)
+      (this.manifest.tokenizer !== null && !sameKeying(this.manifest.tokenizer, this.keyer.tokenizer))
     );
   }
 
@@ -420,7 +424,7 @@ export class Library {
   }
 
   private async commitBatch(batch: readonly FileChange[], nextEntry: number): Promise<void> {
-    const tokenizer = this.keyer.tokenizer;
+    const keying = this.keying;
     const tx = this.db.transaction(
       ['meta', 'documents', 'sources', 'passages', 'keys', 'queue', 'shards'],
       'readwrite',
@@ -447,7 +451,7 @@ export class Library {
           change.source ? tx.objectStore('sources').put(change.source) : tx.objectStore('sources').delete(doc.path),
         );
         for (const p of change.drop) {
-          ops.push(tx.objectStore('passages').delete(p.id), tx.objectStore('keys').delete([tokenizer.id, p.entry]));
+          ops.push(tx.objectStore('passages').delete(p.id), tx.objectStore('keys').delete([keying, p.entry]));
         }
         for (const p of change.put) ops.push(tx.objectStore('passages').put(p));
         for (const [entry, key] of change.keys) ops.push(tx.objectStore('keys').put(this.keyRecord(entry, key)));
@@ -482,7 +486,7 @@ export class Library {
     // Published before this library was read: it already has the change.
     if (delta.manifest.generation <= this.manifest.generation) return true;
     if (delta.from !== this.manifest.generation || this.needsRekey) return false;
-    if (delta.manifest.tokenizer?.id !== this.keyer.tokenizer.id) return false;
+    if (!delta.manifest.tokenizer || !sameKeying(delta.manifest.tokenizer, this.keyer.tokenizer)) return false;
     return this.follow(delta);
   }
 
@@ -504,8 +508,8 @@ export class Library {
     const cut = this.live.entriesCutBy(delta.added.map((a) => a.key)).filter((e) => !this.fetchedKeys.has(e));
     if (cut.length > 0) {
       const tx = this.db.transaction('keys', 'readonly');
-      const tokenizer = this.keyer.tokenizer.id;
-      const records = await Promise.all(cut.map((entry) => tx.store.get([tokenizer, entry])));
+      const keying = this.keying;
+      const records = await Promise.all(cut.map((entry) => tx.store.get([keying, entry])));
       for (const record of records) {
         if (!record) return false;
         this.fetchedKeys.set(record.entry, { tokens: record.tokens, titleLength: record.titleLength });
@@ -531,7 +535,7 @@ export class Library {
 
   private keyRecord(entry: number, key: IndexKey): KeyRecord {
     const tokens = Uint32Array.from(key.tokens);
-    return { tokenizer: this.keyer.tokenizer.id, entry, tokens, titleLength: key.titleLength };
+    return { tokenizer: this.keying, entry, tokens, titleLength: key.titleLength };
   }
 
   private nextManifest(change: Partial<StoreManifest>): StoreManifest {
@@ -626,7 +630,7 @@ export class Library {
       ops.push(
         tx.store.put({
           name: 'index',
-          tokenizer: this.keyer.tokenizer.id,
+          tokenizer: this.keying,
           generation,
           bytes: new Uint8Array(serializeIndex(this.live.parts.main)),
         }),
@@ -687,7 +691,7 @@ export class Library {
     const gone = new Set(paths.map(normalizePath).filter((p) => this.docs.has(p)));
     for (const doc of this.docs.values()) if (doc.duplicateOf && gone.has(doc.duplicateOf)) gone.add(doc.path);
     if (gone.size === 0) return 0;
-    const tokenizer = this.keyer.tokenizer.id;
+    const keying = this.keying;
     const tx = this.db.transaction(['meta', 'documents', 'sources', 'passages', 'keys', 'shards'], 'readwrite');
     const dropped: PassageRecord[] = [];
     const indexedGone = [...gone].filter((p) => this.docs.get(p)?.status === 'indexed').length;
@@ -698,7 +702,7 @@ export class Library {
       for (const path of gone)
         ops.push(tx.objectStore('documents').delete(path), tx.objectStore('sources').delete(path));
       for (const p of dropped) {
-        ops.push(tx.objectStore('passages').delete(p.id), tx.objectStore('keys').delete([tokenizer, p.entry]));
+        ops.push(tx.objectStore('passages').delete(p.id), tx.objectStore('keys').delete([keying, p.entry]));
       }
       manifest = this.nextManifest({
         passages: this.manifest.passages - dropped.length,
@@ -725,7 +729,7 @@ export class Library {
   /** Makes keys for this model's tokenizer from the stored passages (no file is re-parsed); resumable. */
   async rekey(options: RunOptions = {}): Promise<IngestProgress> {
     const started = performance.now();
-    const tokenizer = this.keyer.tokenizer;
+    const keying = this.keying;
     const [passages, keyed] = await Promise.all([
       this.db.getAll('passages'),
       this.db.getAllKeys('keys', this.keyRange()),
@@ -765,8 +769,8 @@ export class Library {
     const keys = tx.objectStore('keys');
     await this.commit(tx, (ops) => {
       ops.push(
-        keys.delete(IDBKeyRange.upperBound([tokenizer.id])),
-        keys.delete(IDBKeyRange.lowerBound([tokenizer.id, []], true)),
+        keys.delete(IDBKeyRange.upperBound([keying])),
+        keys.delete(IDBKeyRange.lowerBound([keying, []], true)),
         tx.objectStore('shards').delete('index'), // the keyword index does not depend on the tokenizer
         tx.objectStore('meta').put(this.nextManifest({}), 'manifest'),
       );

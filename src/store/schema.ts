@@ -43,7 +43,8 @@ export function passageOf({ entry: _entry, ...passage }: PassageRecord): Passage
   return passage;
 }
 
-/** A passage's corpus key under one tokenizer; keyed [tokenizer id, entry] so re-keying never overwrites in place. */
+/** A passage's corpus key under one keying (`keyingName`: the keyer's fingerprint, else its model id); keyed
+ * [keying, entry] so re-keying never overwrites in place. */
 export interface KeyRecord {
   readonly tokenizer: string;
   readonly entry: number;

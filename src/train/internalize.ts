@@ -28,6 +28,7 @@ import { collate, type TrainingExample } from '../core/training-batch';
 import { yieldToEventLoop } from '../core/yield';
 import { AdamW, DEFAULT_ADAMW } from './adamw';
 import { LlamaGraph } from './llama';
+import { backendMemoryBytes } from './tf';
 
 export interface InternalizeInput {
   /** The base model: its id, shape (config.json), ONNX file, card (templates) and tokenizer. */
@@ -87,6 +88,9 @@ export interface InternalizeStatus {
   readonly etaMs: number;
   /** The step of the checkpoint this session resumed from, when it did. */
   readonly resumedFromStep: number | null;
+  /** The most memory the backend has held in this session, in bytes (`backendMemoryBytes`, sampled after each step:
+   * the WebAssembly heap and WebGPU's pooled buffers keep their high-water mark). */
+  readonly peakMemoryBytes: number;
 }
 
 export interface InternalizeResult {
@@ -260,6 +264,7 @@ export async function internalize(
   try {
     const started = performance.now();
     const tokensAtStart = progress.tokens;
+    let peakMemoryBytes = 0;
     let sinceCheckpoint = 0;
     let loss = progress.losses['all'];
     while (progress.epoch < options.epochs) {
@@ -292,6 +297,7 @@ export async function internalize(
           losses: { all: loss },
         };
         const tokensPerSecond = (progress.tokens - tokensAtStart) / ((performance.now() - started) / 1000);
+        peakMemoryBytes = Math.max(peakMemoryBytes, backendMemoryBytes());
         io.onStatus?.({
           progress,
           epochs: options.epochs,
@@ -300,6 +306,7 @@ export async function internalize(
           tokensPerSecond,
           etaMs: (Math.max(0, totalTokens - progress.tokens) / Math.max(tokensPerSecond, 1e-9)) * 1000,
           resumedFromStep: resume ? resume.progress.step : null,
+          peakMemoryBytes,
         });
         if (
           ++sinceCheckpoint >= options.checkpointEvery ||

@@ -55,3 +55,15 @@ export async function useTrainingBackend(device: TrainingDevice, options: Backen
   if (!(await tf.setBackend(device))) throw new Error(`The ${device} training backend could not start here.`);
   await tf.ready();
 }
+
+/** The training backend's memory at its high-water mark, in bytes: the WebAssembly heap (it only grows), the GPU
+ * buffers WebGPU has allocated (it keeps them pooled), else the bytes of the tensors alive now. */
+export function backendMemoryBytes(): number {
+  if (tf.getBackend() === 'wasm') {
+    // An Emscripten module: its heap is HEAPU8 (our typings of the module leave Emscripten's fields out).
+    const module = (tf.backend() as BackendWasm).wasm as unknown as { readonly HEAPU8: Uint8Array };
+    return module.HEAPU8.buffer.byteLength;
+  }
+  const memory = tf.memory() as tf.MemoryInfo & { numBytesInGPUAllocated?: number };
+  return memory.numBytesInGPUAllocated ?? memory.numBytes;
+}

@@ -72,6 +72,7 @@ export function mountTrainPanel(options: TrainPanelOptions): TrainPanel {
       bar.value = Math.min(p.tokens, p.totalTokens);
       box.dataset['step'] = String(p.step);
       box.dataset['tokensPerSecond'] = String(Math.round(p.tokensPerSecond));
+      box.dataset['peakMemoryBytes'] = String(p.peakMemoryBytes);
       box.dataset['checkpointStep'] = String(p.checkpointStep ?? '');
       box.dataset['resumedFrom'] = String(p.resumedFromStep ?? '');
     }

@@ -239,7 +239,7 @@ def base_summary(folder):
     """What the base model (--init) was: its id and how it was pretrained, from its card."""
     with open(os.path.join(folder, "model-card.json")) as f:
         card = json.load(f)
-    keep = ("steps", "tokens", "seconds", "finalLoss", "objective")
+    keep = ("steps", "tokens", "seconds", "finalLoss", "objective", "phases")
     return {"id": card["id"], "parameters": card["parameters"],
             "pretraining": {k: v for k, v in card.get("training", {}).items() if k in keep},
             "evaluation": card.get("evaluation", {})}

@@ -36,7 +36,14 @@ export function benchInternalize(root: string): Record<string, unknown> {
         ],
         { stdio: ['ignore', 'pipe', 'inherit'] },
       ).toString(),
-    ) as { tokensPerSecond: number; steps: number; tokens: number; seconds: number; peakRssMB: number };
+    ) as {
+      tokensPerSecond: number;
+      steps: number;
+      tokens: number;
+      seconds: number;
+      peakRssMB: number;
+      backendPeakMB: number;
+    };
     let pytorch: { tokensPerSecond: number; torch: string } | { error: string };
     try {
       pytorch = JSON.parse(
@@ -63,6 +70,7 @@ export function benchInternalize(root: string): Record<string, unknown> {
       tokens: ours.tokens,
       nodeTokensPerSec: ours.tokensPerSecond,
       peakRssMB: ours.peakRssMB,
+      backendPeakMB: ours.backendPeakMB,
       ...('error' in pytorch
         ? { pytorch: pytorch.error }
         : {

@@ -1,0 +1,122 @@
+// A measurement, not a test of the suite (`npm run measure:internalize`, playwright.measure.config.ts): 200
+// Cranfield abstracts internalized in Chromium (WebAssembly) from a general base model, as a user would do it — the
+// base loaded as a model folder, the abstracts dropped as a folder, Internalize, Start — and, before and after, the
+// rate at which self mode regenerates each abstract as its top hit from its title and from a pseudo-query (its first
+// sentence, as the recipe makes them). Writes `internalize-regeneration.json` to the test's output folder and logs it.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import type * as Comlink from 'comlink';
+import { sentenceQueries } from '../../src/core/internalize-recipe';
+import { cranfieldPassages } from '../../src/ingest/cranfield';
+import type { ModelWorkerApi } from '../../workers/protocol';
+import { DEMO_CRANFIELD, MODEL_ROOT } from '../../test/paths';
+import { waitIdle } from '../app-page';
+
+/** The base model folder: `BASE_MODEL`, else the general base served with the app. */
+const BASE = resolve(process.env['BASE_MODEL'] ?? `${MODEL_ROOT}english-tiny`);
+const DOCUMENTS = Number(process.env['DOCUMENTS'] ?? 200);
+
+type WorkerWindow = typeof globalThis & { selfRetrievalWorker: Comlink.Remote<ModelWorkerApi> };
+
+interface Probe {
+  readonly path: string;
+  readonly title: string;
+  readonly sentence: string;
+}
+
+/** Every seventh record (spread over the collection), each as `cranfield/<id>.txt`: title, blank line, abstract. */
+function makeFolder(): { folder: string; probes: Probe[] } {
+  const root = join(mkdtempSync(join(tmpdir(), 'sr-measure-')), 'cranfield');
+  mkdirSync(root);
+  const passages = cranfieldPassages(readFileSync(`${DEMO_CRANFIELD}/cran.all.1400`, 'utf8'));
+  const step = Math.max(1, Math.floor(passages.length / DOCUMENTS));
+  const chosen = passages.filter((_, i) => i % step === 0).slice(0, DOCUMENTS);
+  const probes: Probe[] = [];
+  for (const p of chosen) {
+    const file = `${p.id.padStart(4, '0')}.txt`;
+    writeFileSync(join(root, file), `${p.title}\n\n${p.text}\n`);
+    probes.push({ path: `cranfield/${file}`, title: p.title, sentence: sentenceQueries(p.text, 24)[0] ?? p.title });
+  }
+  return { folder: root, probes };
+}
+
+/** Share of `queries` whose first self-mode hit is in its own document. */
+async function regenerationRate(page: Page, probes: readonly Probe[], field: 'title' | 'sentence'): Promise<number> {
+  const found = await page.evaluate(
+    async (queries) => {
+      const worker = (globalThis as WorkerWindow).selfRetrievalWorker;
+      const top: (string | null)[] = [];
+      for (const [i, query] of queries.entries()) {
+        const response = await worker.search({
+          id: `measure-${i}`,
+          query,
+          library: 'mine',
+          settings: { mode: 'self', k: 1, titleBeams: 3, contentBeams: 2 },
+        });
+        top.push(response.hits[0]?.passage.documentPath ?? null);
+      }
+      return top;
+    },
+    probes.map((p) => p[field]),
+  );
+  return found.filter((path, i) => path === probes[i]!.path).length / probes.length;
+}
+
+test('regeneration rate of 200 abstracts before and after internalizing them in Chromium', async ({ page }, info) => {
+  test.setTimeout(4 * 3600_000);
+  expect(existsSync(join(BASE, 'model-card.json')), `no base model at ${BASE} (set BASE_MODEL)`).toBe(true);
+  const { folder, probes } = makeFolder();
+  await page.goto('/?debug&device=wasm');
+  const status = page.getByTestId('model-status');
+  await expect(status).toHaveAttribute('data-state', 'ready', { timeout: 300_000 });
+
+  await page.getByTestId('model-folder').setInputFiles(BASE);
+  await expect(status).toHaveAttribute('data-model-id', /^store\/folder\./, { timeout: 300_000 });
+  await expect(status).toHaveAttribute('data-state', 'ready', { timeout: 300_000 });
+  await page.getByTestId('add-folder').setInputFiles(folder);
+  await waitIdle(page, probes.length);
+  await expect(page.getByTestId('your-library')).toHaveAttribute('data-state', 'ready', { timeout: 300_000 });
+
+  const before = {
+    title: await regenerationRate(page, probes, 'title'),
+    sentence: await regenerationRate(page, probes, 'sentence'),
+  };
+  console.log(`before ${JSON.stringify(before)}`);
+
+  const panel = page.getByTestId('internalize');
+  await page.getByTestId('internalize-estimate').click();
+  await expect(page.getByTestId('internalize-state')).toContainText(/^About /, { timeout: 600_000 });
+  const estimateSeconds = Number(await panel.getAttribute('data-estimate-seconds'));
+  const started = Date.now();
+  await page.getByTestId('internalize-start').click();
+  await expect(panel).toHaveAttribute('data-model-key', /^folder\.internalized-/, { timeout: 4 * 3600_000 });
+  const trainSeconds = (Date.now() - started) / 1000;
+  const steps = Number(await panel.getAttribute('data-step'));
+  const tokensPerSecond = Number(await panel.getAttribute('data-tokens-per-second'));
+  const peakMemoryMB = Math.round(Number(await panel.getAttribute('data-peak-memory-bytes')) / 2 ** 20);
+  await expect(status).toHaveAttribute('data-model-id', /^store\/folder\.internalized-/, { timeout: 300_000 });
+  await expect(status).toHaveAttribute('data-state', 'ready', { timeout: 300_000 });
+  await expect(page.getByTestId('your-library')).toHaveAttribute('data-state', 'ready', { timeout: 300_000 });
+
+  const after = {
+    title: await regenerationRate(page, probes, 'title'),
+    sentence: await regenerationRate(page, probes, 'sentence'),
+  };
+  const report = {
+    base: BASE,
+    documents: probes.length,
+    device: 'wasm',
+    estimateSeconds,
+    trainSeconds: Math.round(trainSeconds),
+    steps,
+    tokensPerSecond,
+    peakMemoryMB,
+    before,
+    after,
+  };
+  console.log(`internalize-regeneration ${JSON.stringify(report)}`);
+  writeFileSync(info.outputPath('internalize-regeneration.json'), JSON.stringify(report, null, 2));
+  expect(after.title).toBeGreaterThan(before.title);
+});
