@@ -363,6 +363,10 @@ describe('self-retrieval (CLI)', () => {
       expectValid('search', found);
       expect(found.model).toBe('garden-tiny');
       expect(found.results.length).toBeGreaterThan(0);
+      const estimate = jsonOf(await cli('internalize', garden, '--estimate', '--epochs', '2', '--json'));
+      expectValid('internalize-estimate', estimate);
+      expect(estimate).toMatchObject({ passages: 2, epochs: 2, device: 'wasm' });
+      expect((estimate as { seconds: number }).seconds).toBeGreaterThanOrEqual(0);
       expectUserError(await cli('internalize', garden), 2, /needs --out/);
       expectUserError(await cli('internalize', garden, '--out', model, '--epochs', '0'), 2, /--epochs must be/);
       // A model whose weights carry the exporter's generated names cannot be trained: said in one line.

@@ -13,7 +13,13 @@ import { CARRIED_MODEL_FILES, internalizedCard, TRAINABLE_WEIGHTS } from '../cor
 import { MANIFEST_FILE, SHARDED_VERSION } from '../core/sharded-bundle';
 import { configureOffline } from '../engines/transformers/runtime';
 import { loadTokenizer } from '../engines/transformers/tokenizer';
-import { DEFAULT_INTERNALIZE, internalize, type CheckpointStore, type InternalizeStatus } from '../train/internalize';
+import {
+  DEFAULT_INTERNALIZE,
+  estimateInternalize,
+  internalize,
+  type CheckpointStore,
+  type InternalizeStatus,
+} from '../train/internalize';
 import { useTrainingBackend } from '../train/tf';
 import { parseArgs, UsageError } from './args';
 import { CliError } from './cli-error';
@@ -65,12 +71,14 @@ export async function internalizeCommand(argv: string[]): Promise<void> {
       'batch-tokens': 'number',
       device: 'string',
       json: 'boolean',
+      estimate: 'boolean',
       'follow-symlinks-outside': 'boolean',
     },
     positionals: ['source'],
   });
   const out = flags['out'] as string | undefined;
-  if (!out) throw new UsageError('internalize needs --out <model folder>');
+  const estimateOnly = Boolean(flags['estimate']);
+  if (!out && !estimateOnly) throw new UsageError('internalize needs --out <model folder> (or --estimate)');
   const epochs = flags['epochs'] as number | undefined;
   const batchTokens = flags['batch-tokens'] as number | undefined;
   if (epochs !== undefined && !(Number.isInteger(epochs) && epochs >= 1))
@@ -106,29 +114,40 @@ export async function internalizeCommand(argv: string[]): Promise<void> {
     ...(epochs !== undefined ? { epochs } : {}),
     ...(batchTokens !== undefined ? { maxTokens: batchTokens } : {}),
   };
-  const target = resolve(out);
+  const input = { modelId: location.id, shape, onnx, card: location.card, tokenizer, passages };
+  if (estimateOnly) {
+    // What the app shows before a run: one timed step on this machine, times the tokens planned.
+    const plan = await estimateInternalize(input, options);
+    const seconds = Math.round(plan.secondsPerToken * plan.tokens);
+    const summary = {
+      passages: passages.length,
+      epochs: options.epochs,
+      steps: plan.steps,
+      tokens: plan.tokens,
+      seconds,
+      device,
+    };
+    if (flags['json']) console.log(JSON.stringify(summary));
+    else {
+      console.log(
+        `${passages.length} passages: ${plan.steps} steps over ${plan.tokens} tokens (${options.epochs} epochs), ` +
+          `about ${seconds} s on ${device} here`,
+      );
+    }
+    return;
+  }
+  const target = resolve(out!); // given: checked above unless --estimate
   const checkpointPath = `${target}.checkpoint`;
   const progress = new Progress('internalize', 1);
   let last: InternalizeStatus | undefined;
-  const result = await internalize(
-    {
-      modelId: location.id,
-      shape,
-      onnx,
-      card: location.card,
-      tokenizer,
-      passages,
+  const result = await internalize(input, options, {
+    checkpoints: fileCheckpoints(checkpointPath),
+    onStatus: (status) => {
+      last = status;
+      progress.total = status.totalSteps;
+      progress.set(status.progress.step);
     },
-    options,
-    {
-      checkpoints: fileCheckpoints(checkpointPath),
-      onStatus: (status) => {
-        last = status;
-        progress.total = status.totalSteps;
-        progress.set(status.progress.step);
-      },
-    },
-  );
+  });
   progress.done();
   if (result.ignoredCheckpoint) console.error(`started afresh: ${result.ignoredCheckpoint}`);
   const summary = {

@@ -59,6 +59,8 @@ const USAGE = `Usage: self-retrieval <command> [options]
        [--follow-symlinks-outside]
   internalize <bundle|folder> --out <model dir> [--model <id|dir>] [--epochs 5] [--batch-tokens 2048] [--json]
        trains the model on the passages (the Self-Retrieval recipe) and writes a model folder
+  internalize <bundle|folder> --estimate [--model <id|dir>] [--json]
+       times one training step here and says how long the run would take, without training
   bench [--json] [--only=model,index,ingest,search]
 
 Links in a folder that lead outside it are not followed (listed as OUTSIDE_ROOT) unless
