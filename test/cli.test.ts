@@ -261,6 +261,17 @@ describe('self-retrieval (CLI)', () => {
       const out = jsonOf(await cli(...args));
       expectValid('eval', out);
       expect(out).toMatchObject({ mode: 'lexical', queries: 5 });
+      // Two models on the same queries, paired: here the demo against itself, so they tie query by query.
+      const self = ['eval', bundle, '--queries', queriesPath, '--qrels', qrelsPath, '--mode', 'self', ...MODEL_SEARCH];
+      const compared = jsonOf(await cli(...self, '--against', DEMO_MODEL_ID, '--json')) as {
+        metrics: object;
+        against: { model: string; metrics: object };
+      };
+      expectValid('eval', compared);
+      expect(compared).toMatchObject({ mode: 'self', against: { model: DEMO_MODEL_ID, mode: 'self', queries: 5 } });
+      expect(compared.against.metrics).toEqual(compared.metrics);
+      expect(compared).toMatchObject({ mrr5VsAgainst: { meanDiff: 0, low: 0, high: 0 } });
+      expectUserError(await cli(...args, '--variants', '--against', DEMO_MODEL_ID), 2, /not both/);
     },
     TIMEOUT,
   );

@@ -10,7 +10,7 @@ import { shardedBundle } from '../core/sharded-bundle';
 import { formatBytes } from '../core/format';
 import { EvalDataError, parseQueriesTsv, parseTrecQrels, type EvalQuery } from '../core/eval-data';
 import { libraryBundle, readLibraryBundle, type LibraryContent, type LoadedLibrary } from '../core/library-bundle';
-import type { Qrels } from '../core/metrics';
+import { pairedBootstrap, type Qrels } from '../core/metrics';
 import { LlamaConfigError } from '../core/llama-weights';
 import { ModelCardError } from '../core/model-card';
 import { OnnxWeightsError } from '../core/onnx-initializers';
@@ -37,7 +37,7 @@ import {
   cranfieldLibraryOf,
   type CranfieldReadOptions,
 } from './cranfield-data';
-import { evaluate } from './evaluate';
+import { evaluate, type Ranker } from './evaluate';
 import { evalVariants } from './eval-variants';
 import { internalizeCommand } from './internalize-command';
 import { folderLibrary, FolderError, type FolderLibrary, type FolderReport } from './folder-library';
@@ -56,6 +56,7 @@ const USAGE = `Usage: self-retrieval <command> [options]
   answer <bundle> "<query>" [--model <id|dir>] [--mode …] [--sources 3] [--force] [--json]
   eval <bundle> --queries <tsv> --qrels <trec-qrels> [--mode …] [--model …] [--json]
   eval --cranfield <dir> --split train|tune|test [--mode …] [--model …] [--variants] [--json]
+  eval … --against <id|dir>     the same queries with another model too, paired (MRR@5 bootstrap)
        [--follow-symlinks-outside]
   internalize <bundle|folder> --out <model dir> [--model <id|dir>] [--epochs 5] [--batch-tokens 2048] [--json]
        trains the model on the passages (the Self-Retrieval recipe) and writes a model folder
@@ -423,20 +424,23 @@ async function evalCommand(argv: string[]): Promise<void> {
       cranfield: 'string',
       split: 'string',
       variants: 'boolean',
+      against: 'string',
       'follow-symlinks-outside': 'boolean',
     },
     positionals: ['bundle'],
     minPositionals: 0,
   });
   const cranfield = str(flags, 'cranfield');
+  const against = str(flags, 'against');
+  if (against && flags['variants']) throw new UsageError('give --variants or --against, not both');
   let library: LoadedLibrary;
   let queries: EvalQuery[];
   let qrels: Qrels;
+  const read = { followOutside: Boolean(flags['follow-symlinks-outside']) };
   if (cranfield) {
     if (positionals.length > 0) throw new UsageError('give a <bundle> or --cranfield <dir>, not both');
     const split = str(flags, 'split') ?? 'test';
     if (!['train', 'tune', 'test'].includes(split)) throw new UsageError('--split must be train, tune or test');
-    const read = { followOutside: Boolean(flags['follow-symlinks-outside']) };
     library = await cranfieldBundle(cranfield, locateModel(str(flags, 'model') ?? DEFAULT_MODEL), read);
     ({ queries, qrels } = cranfieldEvalData(cranfield, split as CranfieldSplit, read));
   } else {
@@ -456,21 +460,46 @@ async function evalCommand(argv: string[]): Promise<void> {
     console.log(flags['json'] ? JSON.stringify(reports) : JSON.stringify(reports, null, 2));
     return;
   }
-  const { report } = await evaluate(
-    options.mode ?? (retriever.model ? 'hybrid' : 'lexical'),
+  const mode = options.mode ?? (retriever.model ? 'hybrid' : 'lexical');
+  const rankerOf =
+    (r: SelfRetriever<IndexState>, id: (entry: number) => string): Ranker =>
     async (q) => {
-      const r = await retriever.search(q, options);
+      const result = await r.search(q, options);
       return {
-        ids: r.results.map((p) => docId(p.entry)),
-        forwardPasses: r.stats.forwardPasses,
-        generatedTokens: r.stats.generatedTokens,
+        ids: result.results.map((p) => id(p.entry)),
+        forwardPasses: result.stats.forwardPasses,
+        generatedTokens: result.stats.generatedTokens,
       };
-    },
-    queries,
-    qrels,
+    };
+  const { report, perQuery } = await evaluate(mode, rankerOf(retriever, docId), queries, qrels);
+  if (!against) {
+    console.log(flags['json'] ? JSON.stringify(report) : JSON.stringify(report, null, 2));
+    return;
+  }
+  // The same queries with another model (its own keys of the same passages), paired query by query.
+  const other = locateModel(against);
+  const otherLibrary = cranfield ? await cranfieldBundle(cranfield, other, read) : library;
+  const otherDocId = (entry: number) =>
+    byPath ? otherLibrary.passages[entry]!.documentPath : otherLibrary.passages[entry]!.id;
+  const { retriever: otherRetriever } = await retrieverFor(
+    libraryBundleOf(otherLibrary),
+    { ...flags, model: against },
+    mode,
   );
-  console.log(flags['json'] ? JSON.stringify(report) : JSON.stringify(report, null, 2));
+  const baseline = await evaluate(mode, rankerOf(otherRetriever, otherDocId), queries, qrels);
+  const diff = pairedBootstrap(
+    perQuery.map((m) => m['MRR@5']),
+    baseline.perQuery.map((m) => m['MRR@5']),
+  );
+  const compared = {
+    ...report,
+    against: { model: other.id, ...baseline.report },
+    mrr5VsAgainst: { meanDiff: round4(diff.meanDiff), low: round4(diff.low), high: round4(diff.high) },
+  };
+  console.log(flags['json'] ? JSON.stringify(compared) : JSON.stringify(compared, null, 2));
 }
+
+const round4 = (v: number) => Math.round(v * 1e4) / 1e4;
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   index: indexCommand,
