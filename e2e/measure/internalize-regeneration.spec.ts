@@ -26,18 +26,21 @@ interface Probe {
   readonly sentence: string;
 }
 
-/** Every seventh record (spread over the collection), each as `cranfield/<id>.txt`: title, blank line, abstract. */
+/** Records spread over the collection, each as `cranfield/<id>.txt`: title, blank line, abstract. */
 function makeFolder(): { folder: string; probes: Probe[] } {
   const root = join(mkdtempSync(join(tmpdir(), 'sr-measure-')), 'cranfield');
   mkdirSync(root);
-  const passages = cranfieldPassages(readFileSync(`${DEMO_CRANFIELD}/cran.all.1400`, 'utf8'));
+  // Records with a title and a sentence: both queries exist (a few records have no title).
+  const passages = cranfieldPassages(readFileSync(`${DEMO_CRANFIELD}/cran.all.1400`, 'utf8')).filter(
+    (p) => p.title.trim() && sentenceQueries(p.text, 24).length > 0,
+  );
   const step = Math.max(1, Math.floor(passages.length / DOCUMENTS));
   const chosen = passages.filter((_, i) => i % step === 0).slice(0, DOCUMENTS);
   const probes: Probe[] = [];
   for (const p of chosen) {
     const file = `${p.id.padStart(4, '0')}.txt`;
     writeFileSync(join(root, file), `${p.title}\n\n${p.text}\n`);
-    probes.push({ path: `cranfield/${file}`, title: p.title, sentence: sentenceQueries(p.text, 24)[0] ?? p.title });
+    probes.push({ path: `cranfield/${file}`, title: p.title, sentence: sentenceQueries(p.text, 24)[0]! });
   }
   return { folder: root, probes };
 }
@@ -66,7 +69,10 @@ async function regenerationRate(page: Page, probes: readonly Probe[], field: 'ti
 
 test('regeneration rate of 200 abstracts before and after internalizing them in Chromium', async ({ page }, info) => {
   test.setTimeout(4 * 3600_000);
-  expect(existsSync(join(BASE, 'model-card.json')), `no base model at ${BASE} (set BASE_MODEL)`).toBe(true);
+  expect(
+    existsSync(join(BASE, 'model-card.json')),
+    `no base model at ${BASE}: make one with tools/fixture-model/pretrain.py and set BASE_MODEL`,
+  ).toBe(true);
   const { folder, probes } = makeFolder();
   await page.goto('/?debug&device=wasm');
   const status = page.getByTestId('model-status');
