@@ -56,8 +56,9 @@ const USAGE = `Usage: self-retrieval <command> [options]
   answer <bundle> "<query>" [--model <id|dir>] [--mode …] [--sources 3] [--force] [--json]
   eval <bundle> --queries <tsv> --qrels <trec-qrels> [--mode …] [--model …] [--json]
   eval --cranfield <dir> --split train|tune|test [--mode …] [--model …] [--variants] [--json]
-  eval … --against <id|dir>     the same queries with another model too, paired (MRR@5 bootstrap)
        [--follow-symlinks-outside]
+  eval … --against <id|dir>
+       the same queries with a second model too, paired (MRR@5 difference, bootstrap interval)
   internalize <bundle|folder> --out <model dir> [--model <id|dir>] [--epochs 5] [--batch-tokens 2048] [--json]
        trains the model on the passages (the Self-Retrieval recipe) and writes a model folder
   internalize <bundle|folder> --estimate [--model <id|dir>] [--json]

@@ -209,10 +209,10 @@ export class Library {
     return keyingName(this.keyer.tokenizer);
   }
 
-  /** This model's tokenizer's keys in the `keys` store. */
+  /** This model's keys in the `keys` store. */
   private keyRange(): IDBKeyRange {
-    const tokenizer = this.keying;
-    return IDBKeyRange.bound([tokenizer, -Infinity], [tokenizer, Infinity]);
+    const keying = this.keying;
+    return IDBKeyRange.bound([keying, -Infinity], [keying, Infinity]);
   }
 
   private buildMain(keys: readonly KeyRecord[]): CorpusIndex {
