@@ -259,13 +259,16 @@ def main():
     ap.add_argument("--intermediate", type=int, default=352)
     ap.add_argument("--width", type=int, default=128, help="tokens per language row")
     ap.add_argument("--batch-tokens", type=int, default=8192)
-    ap.add_argument("--steps", type=int, default=int(os.environ.get("STEPS", "1200")), help="language phase")
+    ap.add_argument("--steps", type=int, default=None,
+                    help="language phase (default 1200, or $STEPS; 0 with --init unless given)")
     ap.add_argument("--format-steps", type=int, default=int(os.environ.get("FORMAT_STEPS", "500")))
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--format-lr", type=float, default=1e-3)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=1234)
     args = ap.parse_args()
+    if args.steps is None:
+        args.steps = 0 if args.init else int(os.environ.get("STEPS", "1200"))
 
     started = time.time()
     random.seed(args.seed)
