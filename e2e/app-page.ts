@@ -2,6 +2,8 @@
 // the main thread's long animation frames and of script-policy violations, installed before the page's own scripts
 // run.
 import { expect, type Page } from '@playwright/test';
+import type * as Comlink from 'comlink';
+import type { ModelWorkerApi } from '../workers/protocol';
 
 /** Waits until nothing is queued or being internalized, and `documents` documents are listed. */
 export async function waitIdle(page: Page, documents: number): Promise<void> {
@@ -9,6 +11,30 @@ export async function waitIdle(page: Page, documents: number): Promise<void> {
   await expect(summary).toHaveAttribute('data-documents', String(documents), { timeout: 300_000 });
   await expect(summary).toHaveAttribute('data-queued', '0', { timeout: 300_000 });
   await expect(page.getByTestId('ingest-progress')).toBeHidden({ timeout: 300_000 });
+}
+
+type WorkerWindow = typeof globalThis & { selfRetrievalWorker: Comlink.Remote<ModelWorkerApi> };
+
+/** The first hit's document for each query, searching the user's library in self mode (model only) through the
+ * debug page's model worker (`?debug`), one query after another. */
+export function firstHitDocuments(page: Page, queries: readonly string[], k = 3): Promise<(string | null)[]> {
+  return page.evaluate(
+    async ({ queries, k }) => {
+      const worker = (globalThis as WorkerWindow).selfRetrievalWorker;
+      const found: (string | null)[] = [];
+      for (const [i, query] of queries.entries()) {
+        const response = await worker.search({
+          id: `first-hit-${i}`,
+          query,
+          library: 'mine',
+          settings: { mode: 'self', k, titleBeams: 3, contentBeams: 2 },
+        });
+        found.push(response.hits[0]?.passage.documentPath ?? null);
+      }
+      return found;
+    },
+    { queries, k },
+  );
 }
 
 /** A long animation frame (> 50 ms) of the page's main thread, with the scripts that ran in it. */

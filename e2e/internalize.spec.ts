@@ -4,33 +4,15 @@
 // search switches to the internalized model — which, in self mode, finds the notes the base model did not, on the
 // same queries. The run's throughput goes to the test log (`internalize-throughput`), beside the Node bench's.
 import { expect, test, type Page } from '@playwright/test';
-import type * as Comlink from 'comlink';
-import type { ModelWorkerApi } from '../workers/protocol';
-import { waitIdle } from './app-page';
+import { firstHitDocuments, waitIdle } from './app-page';
 import { makeNotesFolder, NOTES } from './library-folders';
 
-type WorkerWindow = typeof globalThis & { selfRetrievalWorker: Comlink.Remote<ModelWorkerApi> };
-
-/** The first hit's document for each note's query, searching the user's library in self mode (model only). */
-function topDocuments(page: Page, notes: typeof NOTES): Promise<(string | null)[]> {
-  return page.evaluate(
-    async (queries) => {
-      const worker = (globalThis as WorkerWindow).selfRetrievalWorker;
-      const found: (string | null)[] = [];
-      for (const [i, query] of queries.entries()) {
-        const response = await worker.search({
-          id: `internalize-${i}`,
-          query,
-          library: 'mine',
-          settings: { mode: 'self', k: 3, titleBeams: 3, contentBeams: 2 },
-        });
-        found.push(response.hits[0]?.passage.documentPath ?? null);
-      }
-      return found;
-    },
+/** The first hit's document for each note's query. */
+const topDocuments = (page: Page, notes: typeof NOTES) =>
+  firstHitDocuments(
+    page,
     notes.map((n) => n.query),
   );
-}
 
 const correct = (found: (string | null)[], notes: typeof NOTES) =>
   found.filter((path, i) => path === `notes/${notes[i]!.file}`).length;

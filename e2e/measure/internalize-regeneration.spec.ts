@@ -7,18 +7,14 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import type * as Comlink from 'comlink';
 import { sentenceQueries } from '../../src/core/internalize-recipe';
 import { cranfieldPassages } from '../../src/ingest/cranfield';
-import type { ModelWorkerApi } from '../../workers/protocol';
 import { DEMO_CRANFIELD, MODEL_ROOT } from '../../test/paths';
-import { waitIdle } from '../app-page';
+import { firstHitDocuments, waitIdle } from '../app-page';
 
 /** The base model folder: `BASE_MODEL`, else the general base served with the app. */
 const BASE = resolve(process.env['BASE_MODEL'] ?? `${MODEL_ROOT}english-tiny`);
 const DOCUMENTS = Number(process.env['DOCUMENTS'] ?? 200);
-
-type WorkerWindow = typeof globalThis & { selfRetrievalWorker: Comlink.Remote<ModelWorkerApi> };
 
 interface Probe {
   readonly path: string;
@@ -47,22 +43,10 @@ function makeFolder(): { folder: string; probes: Probe[] } {
 
 /** Share of `queries` whose first self-mode hit is in its own document. */
 async function regenerationRate(page: Page, probes: readonly Probe[], field: 'title' | 'sentence'): Promise<number> {
-  const found = await page.evaluate(
-    async (queries) => {
-      const worker = (globalThis as WorkerWindow).selfRetrievalWorker;
-      const top: (string | null)[] = [];
-      for (const [i, query] of queries.entries()) {
-        const response = await worker.search({
-          id: `measure-${i}`,
-          query,
-          library: 'mine',
-          settings: { mode: 'self', k: 1, titleBeams: 3, contentBeams: 2 },
-        });
-        top.push(response.hits[0]?.passage.documentPath ?? null);
-      }
-      return top;
-    },
+  const found = await firstHitDocuments(
+    page,
     probes.map((p) => p[field]),
+    1,
   );
   return found.filter((path, i) => path === probes[i]!.path).length / probes.length;
 }

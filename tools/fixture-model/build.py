@@ -21,7 +21,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bpe  # noqa: E402
 import cranfield  # noqa: E402
-from tiny_llama import Config, TinyLlama, export_onnx, load_onnx_weights  # noqa: E402
+from tiny_llama import Config, TinyLlama, export_onnx, load_model_folder  # noqa: E402
 
 # The prompt formats of the Self-Retrieval paper. The app reads them from model-card.json.
 TEMPLATES = {
@@ -282,13 +282,7 @@ def main():
     print(f"examples: indexing {len(indexing)}, retrieval {len(retrieval)}, assessment+ {len(assess_pos)}", flush=True)
 
     if args.init:
-        with open(os.path.join(args.init, "config.json")) as f:
-            hf = json.load(f)
-        cfg = Config(tok.vocab_size, hidden=hf["hidden_size"], layers=hf["num_hidden_layers"],
-                     heads=hf["num_attention_heads"], kv_heads=hf["num_key_value_heads"],
-                     intermediate=hf["intermediate_size"], eos_id=tok.eos_id)
-        model = TinyLlama(cfg)
-        load_onnx_weights(model, os.path.join(args.init, "onnx", "model.onnx"))
+        cfg, model = load_model_folder(args.init, tok)
     else:
         cfg = Config(tok.vocab_size, eos_id=tok.eos_id)
         model = TinyLlama(cfg)

@@ -32,7 +32,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bpe  # noqa: E402
 from build import ASSESS_WORDS, PREFIX_WORDS, QUERY_WORDS, TEMPLATES, base_summary, card_model_fields  # noqa: E402
-from tiny_llama import Config, TinyLlama, export_onnx, load_onnx_weights  # noqa: E402
+from tiny_llama import Config, TinyLlama, export_onnx, load_model_folder  # noqa: E402
 
 TOKENIZER_SAMPLE_BYTES = 6_000_000  # text the BPE merges are learned from (every document's words are counted)
 HELD_OUT = 200                      # documents kept out of training for the held-out loss
@@ -294,13 +294,7 @@ def main():
     print(f"tokenizer: vocab {tok.vocab_size}, {len(tok.merges)} merges" + (f", from {size / 1e6:.1f} MB" if size else ""), flush=True)
 
     if args.init:
-        with open(os.path.join(args.init, "config.json")) as f:
-            hf = json.load(f)
-        cfg = Config(tok.vocab_size, hidden=hf["hidden_size"], layers=hf["num_hidden_layers"],
-                     heads=hf["num_attention_heads"], kv_heads=hf["num_key_value_heads"],
-                     intermediate=hf["intermediate_size"], eos_id=tok.eos_id)
-        model = TinyLlama(cfg)
-        load_onnx_weights(model, os.path.join(args.init, "onnx", "model.onnx"))
+        cfg, model = load_model_folder(args.init, tok)
     else:
         cfg = Config(tok.vocab_size, hidden=args.hidden, layers=args.layers, heads=args.heads,
                      kv_heads=args.kv_heads, intermediate=args.intermediate, eos_id=tok.eos_id)

@@ -2,7 +2,9 @@
 laid out so its ONNX export has the inputs and outputs transformers.js expects of a Hugging Face `llama`
 decoder with a KV cache: input_ids, attention_mask, position_ids, past_key_values.{i}.key|value ->
 logits, present.{i}.key|value."""
+import json
 import math
+import os
 
 import numpy as np
 import onnx
@@ -192,3 +194,17 @@ def load_onnx_weights(model, path):
             raise RuntimeError(f"{name}: {value.shape} in {path}, {tuple(param.shape)} in the model")
         state[name] = torch.from_numpy(np.ascontiguousarray(value))
     model.load_state_dict(state, strict=False)
+
+
+def load_model_folder(folder, tok):
+    """The model of a folder this project wrote (config.json, onnx/model.onnx), for `tok`'s vocabulary: a base to
+    train on from."""
+    with open(os.path.join(folder, "config.json")) as f:
+        hf = json.load(f)
+    cfg = Config(tok.vocab_size, hidden=hf["hidden_size"], layers=hf["num_hidden_layers"],
+                 heads=hf["num_attention_heads"], kv_heads=hf["num_key_value_heads"],
+                 intermediate=hf["intermediate_size"], eos_id=tok.eos_id)
+    model = TinyLlama(cfg)
+    load_onnx_weights(model, os.path.join(folder, "onnx", "model.onnx"))
+    return cfg, model
+
