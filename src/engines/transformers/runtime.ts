@@ -1,6 +1,5 @@
 // transformers.js runtime: offline configuration, loading a causal LM on a chosen device, and the raw forward
 // passes the rest of the engine builds on. Works in a browser worker (webgpu, wasm) and in Node (cpu).
-// Design.md §4 lists the library facts this file relies on.
 import {
   AutoModelForCausalLM,
   AutoTokenizer,
@@ -10,6 +9,7 @@ import {
   type PreTrainedTokenizer,
 } from '@huggingface/transformers';
 import { parseModelCard, type Dtype, type ModelCard } from '../../core/model-card';
+import { fetchModelFile } from '../model-fetch';
 import { STORE_PREFIX } from './store-id';
 
 export type Device = 'webgpu' | 'wasm' | 'cpu';
@@ -33,11 +33,12 @@ export function configureOffline(sources: OfflineSources): void {
   const { stored } = sources;
   if (stored) {
     // transformers.js reads `<modelRoot>store/<key>/<path>` through env.fetch: answer from the cache, and 404 for
-    // a file the model does not have (so optional files stay optional, and nothing reaches the network).
+    // a file the model does not have (so optional files stay optional, and nothing reaches the network). Other
+    // files (the built-in model, from our origin) are read whole and tried again after a network failure.
     const prefix = `${sources.modelRoot}${STORE_PREFIX}`;
     env.fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
       const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-      if (!url.startsWith(prefix)) return fetch(input, init);
+      if (!url.startsWith(prefix)) return fetchModelFile(input, init);
       const rest = url.slice(prefix.length);
       const slash = rest.indexOf('/');
       const blob =
