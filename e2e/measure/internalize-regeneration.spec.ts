@@ -9,11 +9,11 @@ import { join, resolve } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { sentenceQueries } from '../../src/core/internalize-recipe';
 import { cranfieldPassages } from '../../src/ingest/cranfield';
-import { DEMO_CRANFIELD, MODEL_ROOT } from '../../test/paths';
+import { DEMO_CRANFIELD } from '../../test/paths';
 import { firstHitDocuments, waitIdle } from '../app-page';
 
-/** The base model folder: `BASE_MODEL`, else the general base served with the app. */
-const BASE = resolve(process.env['BASE_MODEL'] ?? `${MODEL_ROOT}english-tiny`);
+/** The base model folder: `BASE_MODEL`, else where `npm run fixture-model:base` writes the general base. */
+const BASE = resolve(process.env['BASE_MODEL'] ?? 'build/english-tiny');
 const DOCUMENTS = Number(process.env['DOCUMENTS'] ?? 200);
 
 interface Probe {
@@ -55,7 +55,7 @@ test('regeneration rate of 200 abstracts before and after internalizing them in 
   test.setTimeout(4 * 3600_000);
   expect(
     existsSync(join(BASE, 'model-card.json')),
-    `no base model at ${BASE}: make one with tools/fixture-model/pretrain.py and set BASE_MODEL`,
+    `no base model at ${BASE}: make it with npm run fixture-model:base, or set BASE_MODEL to a base model folder`,
   ).toBe(true);
   const { folder, probes } = makeFolder();
   await page.goto('/?debug&device=wasm');

@@ -1,8 +1,11 @@
 #!/usr/bin/python3
-"""Build the demo model `cranfield-tiny`: a byte-level BPE tokenizer and a small LLaMA trained on Cranfield with the
-Self-Retrieval recipe (indexing, retrieval, self-assessment), exported for transformers.js with a model card.
+"""Build the demo model `cranfield-tiny`: a small LLaMA trained on Cranfield with the Self-Retrieval recipe (indexing,
+retrieval, self-assessment), exported for transformers.js with a model card. With --init it starts from a base model's
+tokenizer and weights (the committed demo: the general base `english-tiny` of pretrain.py); without, it learns a
+byte-level BPE tokenizer from Cranfield and trains from scratch.
 
-    /usr/bin/python3 tools/fixture-model/build.py --data ../shared/data/cranfield --out public/models/cranfield-tiny
+    /usr/bin/python3 tools/fixture-model/build.py --init build/english-tiny --data public/demo/cranfield \
+        --out public/models/cranfield-tiny
 
 Deterministic: fixed seeds, one torch thread, deterministic kernels. See README.md beside this file."""
 import argparse
@@ -236,10 +239,12 @@ def card_model_fields(cfg, params):
 
 
 def base_summary(folder):
-    """What the base model (--init) was: its id and how it was pretrained, from its card."""
+    """What the base model (--init) was: its id, what it read and how it was pretrained, from its card. A base that was
+    itself started from another (`pretrain.py --init`) keeps that one's summary under `base`, so the whole lineage
+    (corpus, phases) reaches the card of every model made from it."""
     with open(os.path.join(folder, "model-card.json")) as f:
         card = json.load(f)
-    keep = ("steps", "tokens", "seconds", "finalLoss", "objective", "phases")
+    keep = ("steps", "tokens", "seconds", "finalLoss", "objective", "phases", "corpus", "base")
     return {"id": card["id"], "parameters": card["parameters"],
             "pretraining": {k: v for k, v in card.get("training", {}).items() if k in keep},
             "evaluation": card.get("evaluation", {})}
@@ -263,6 +268,9 @@ def main():
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
     rng = random.Random(args.seed)
+    if args.init and not os.path.exists(os.path.join(args.init, "model-card.json")):
+        sys.exit(f"no base model in {args.init}: make it first (npm run fixture-model:base, about 2 hours), "
+                 "or leave out --init to train the demo from scratch")
 
     psgs = cranfield.passages(args.data)
     queries = cranfield.queries(args.data)
@@ -356,8 +364,10 @@ def main():
     card = {
         "id": "cranfield-tiny",
         "name": "Cranfield tiny (demo)",
-        "description": ("A tiny LLaMA pretrained on general English, then internalized on the Cranfield collection "
-                        "with the Self-Retrieval recipe." if args.init else
+        "description": ("A tiny LLaMA pretrained on general English that Debian ships (the base english-tiny: dictionary "
+                        "definitions, WordNet glosses, manual pages, READMEs, and the retrieval format over dictionary "
+                        "entries), then internalized on the Cranfield collection with the Self-Retrieval recipe."
+                        if args.init else
                         "A tiny LLaMA trained from scratch on the Cranfield collection with the Self-Retrieval recipe. "
                         "It has memorised the corpus and the training queries; it has no general language knowledge."),
         **card_model_fields(cfg, params),
@@ -381,7 +391,9 @@ def main():
                        json.dumps([tok.encode(k) for k in keys], separators=(",", ":")).encode()).hexdigest()},
         "files": {name: os.path.getsize(os.path.join(args.out, name)) for name in
                   ["onnx/model.onnx", "tokenizer.json", "tokenizer_config.json", "config.json", "generation_config.json"]},
-        "license": "MIT (model); Cranfield collection text as redistributed for research",
+        "license": "MIT (model); Cranfield collection text as redistributed for research"
+                   + ("; and, through its base, the licences of the text the base read (training.base.pretraining.corpus)"
+                      if args.init else ""),
     }
     with open(os.path.join(args.out, "model-card.json"), "w") as f:
         json.dump(card, f, indent=1)
