@@ -31,6 +31,8 @@ export default defineConfig({
   reporter: [['list']],
   use: {
     baseURL: `http://localhost:${PORT}`,
+    // The desktop size the app's layout is held to (the first results in the first screen).
+    viewport: { width: 1280, height: 860 },
     trace: 'retain-on-failure',
   },
   projects: [

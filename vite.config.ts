@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Plugin } from 'vite';
 import { defaultClientConditions, defineConfig } from 'vite';
+import { minimal2023Preset } from '@vite-pwa/assets-generator/presets/minimal-2023';
 import { VitePWA } from 'vite-plugin-pwa';
 
 // The onnxruntime-web that transformers.js itself resolves; its entry file sits in dist/ beside the wasm files.
@@ -100,20 +101,61 @@ function demoBundle(): Plugin {
 
 /** The service worker (workers/sw.ts) and the list of files it keeps. Everything the first visit fetches from our
  * own origin is listed: the app shell, the ONNX Runtime files, the demo corpus and the built-in models; the worker
- * puts `models/` in a cache of its own and the rest in Workbox's precache. */
+ * puts `models/` in a cache of its own and the rest in Workbox's precache. The same plugin makes the app installable:
+ * it writes the web app manifest and renders the icons from public/icon.svg at build (pwaAssets). */
 function offlineShell(): Plugin[] {
+  // The app's accent and page colours (src/ui/app.css, light theme): the installed app's title bar, its splash screen.
+  const accent = '#0969da';
+  const page = '#ffffff';
   return VitePWA({
     strategies: 'injectManifest',
     srcDir: 'workers',
     filename: 'sw.ts',
     // Registered by src/ui/offline.ts (workbox-window): no inline registration script, so a strict CSP holds.
     injectRegister: false,
-    manifest: false,
+    // Emitted as manifest.webmanifest; the build adds <link rel="manifest"> to index.html and lists the file in the
+    // precache itself (with a revision), so the installed app opens offline too.
+    manifest: {
+      // The installed app's identity (the base URL here): fixed, so a later change of start_url keeps it one app.
+      id: './',
+      name: 'Self-Retrieval Web',
+      short_name: 'Self-Retrieval',
+      description: 'A search engine that runs in this page, on your own documents, offline.',
+      lang: 'en',
+      dir: 'ltr',
+      // Relative to the manifest, which sits at the app's base: the app's page and everything under it.
+      start_url: './',
+      scope: './',
+      display: 'standalone',
+      theme_color: accent,
+      background_color: page,
+      categories: ['productivity', 'utilities', 'education'],
+      // No `icons`: pwaAssets fills them in from the preset below (pwa-64, -192, -512 and maskable-512).
+    },
+    // The PNG icons and favicon.ico are rendered from the one SVG at build (sharp), into dist/app/ beside it, before
+    // the service worker's file list is made, so the precache globs pick them up. The build also adds the <link
+    // rel="icon">, <link rel="apple-touch-icon"> and <meta name="theme-color"> tags to index.html (no script).
+    pwaAssets: {
+      image: 'public/icon.svg',
+      preset: {
+        ...minimal2023Preset,
+        // The preset pads maskable and Apple icons on white; on the tile's own blue the corners vanish instead. The
+        // mark reaches 242 px from the centre of the 512 px tile, and a maskable icon keeps only a circle of radius
+        // 205 px (0.4 × 512): padding 0.2 scales the mark by 0.8, to 194 px, so no mask cuts it.
+        maskable: { sizes: [512], padding: 0.2, resizeOptions: { fit: 'contain', background: accent } },
+        apple: { sizes: [180], padding: 0.1, resizeOptions: { fit: 'contain', background: accent } },
+      },
+      includeHtmlHeadLinks: true,
+      injectThemeColor: true,
+      overrideManifestIcons: true,
+    },
     // No service worker in `vite dev`: it would serve stale modules.
     devOptions: { enabled: false },
     injectManifest: {
       // The demo is its bundle's files and its example queries: the collection's raw files stay on the server (the
-      // CLI's).
+      // CLI's). The generated icons match the png/ico/svg pattern. No `webmanifest` here: the plugin lists
+      // manifest.webmanifest itself, and a second entry for it (with another revision) would make Workbox's
+      // precacheAndRoute throw in workers/sw.ts.
       globPatterns: [
         '**/*.{html,js,mjs,css,wasm,svg,png,ico,woff2}',
         'demo/bundle/*',

@@ -1,13 +1,16 @@
 // The app as people use it, in both projects (wasm, WebGPU on SwiftShader): a newcomer's whole path from the first
-// visit to an offline reload; the XSS corpus staying text; keyboard-only use, an accessibility scan in both themes,
-// and a phone-width layout. The page runs under its script policy (script-src 'self' 'wasm-unsafe-eval') in every
-// test, and no main-thread task may pass 50 ms while it ingests or searches. Screenshots of each main state are
-// kept under test-results/screenshots/<project>/.
+// visit through the Search, Library and Model views to an offline reload, with the layout held to a search product's
+// (the first results in the first screen at 1280×860, ten results within two screens); the states a user meets
+// (empty library, no results, an error, storage nearly full, offline, a model that fails); the XSS corpus staying
+// text; keyboard-only use, an accessibility scan in both themes, and a phone-width layout. The page runs under its
+// script policy (script-src 'self' 'wasm-unsafe-eval') in every test, and no main-thread task may pass 50 ms while
+// it ingests or searches. Screenshots of each state, at desktop and phone sizes, are kept under
+// test-results/screenshots/<project>/.
 import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Locator, type Page } from '@playwright/test';
 import { longTasksIn, now, policyViolations, waitIdle, watchPage, xssRan, type LongTask } from './app-page';
 import { makeLibraryFolder, makeXssFolder } from './library-folders';
-import { screenshot } from './screenshot';
+import { DESKTOP, screenshot } from './screenshot';
 
 test.describe.configure({ timeout: 900_000 });
 
@@ -29,6 +32,26 @@ async function search(page: Page, query: string, library: 'demo' | 'mine', mode 
   await expect(status).not.toHaveAttribute('data-fallback');
 }
 
+/** A result card's whole passage: "Show more" first, when the card shows it trimmed. */
+async function wholePassage(card: Locator): Promise<string> {
+  const more = card.getByTestId('show-more');
+  if ((await more.count()) > 0 && (await more.getAttribute('aria-expanded')) !== 'true') await more.click();
+  await expect(card.getByTestId('passage')).toHaveAttribute('data-trimmed', 'false');
+  return (await card.getByTestId('passage').textContent())!;
+}
+
+/** Where the results are on the page, in page pixels: each card's bottom, the page's height, each excerpt's length. */
+function resultsLayout(page: Page) {
+  return page.evaluate(() => {
+    const cards = [...document.querySelectorAll('[data-testid="results"] > li')];
+    return {
+      bottoms: cards.map((card) => Math.round(card.getBoundingClientRect().bottom + scrollY)),
+      pageHeight: document.documentElement.scrollHeight,
+      excerpts: cards.map((card) => card.querySelector('.passage')!.textContent.length),
+    };
+  });
+}
+
 /** Serious or critical accessibility violations of what is on screen now (axe-core). */
 async function seriousViolations(page: Page): Promise<string[]> {
   const { violations } = await new AxeBuilder({ page }).analyze();
@@ -45,48 +68,74 @@ test('a newcomer: demo search, a folder of their own, open in document, reload, 
   const response = await page.goto(`/?device=${info.project.name}`);
   expect(response?.headers()['content-security-policy']).toBe(POLICY);
 
-  // First visit: the demo library and its example questions are there before anything is asked.
+  // First visit: what this is, the demo library's example questions, and the way to one's own folder.
+  await expect(page.getByTestId('welcome')).toBeVisible();
   await expect(page.getByTestId('library')).toContainText('1,400 passages');
-  const examples = page.getByRole('list', { name: 'Example questions' }).getByRole('button');
+  await expect(page.getByTestId('welcome-library')).toBeVisible();
+  const examples = page.getByRole('list', { name: 'Try an example on the demo collection' }).getByRole('button');
   await expect(examples).toHaveCount(4);
   await modelReady(page);
+  await expect(page.getByTestId('searching')).toContainText('Searching the demo collection: 1,400 passages');
+  await expect(page.getByTestId('answering')).toHaveAttribute('data-state', 'ready');
+  await expect(page.getByTestId('answering')).toContainText('internalized on the demo');
   await screenshot(page, info, 'app-1-first-visit');
   // The first visit's service worker saves the app for offline use (the 27 MB runtime, the model, the demo bundle)
   // on the same two cores: the frames below are the page's own work, measured once that is done.
   await expect(page.getByTestId('offline-status')).toHaveAttribute('data-state', 'ready', { timeout: 300_000 });
 
-  // A demo search from an example: exact passages, the query's words marked, scores on demand.
+  // A demo search from an example: exact passages, the query's words marked, progress counted while it runs.
   const long: LongTask[] = [];
   let from = await now(page);
   await examples.first().click();
   const status = page.getByTestId('search-status');
   await expect(status).toHaveAttribute('data-state', 'done', { timeout: 300_000 });
   long.push(...(await longTasksIn(page, from, await now(page))));
+  await expect(status).toHaveAttribute('data-generated', /^[1-9]\d*$/);
+  await expect(status).toHaveAttribute('data-judged', /^[1-9]\d*$/);
+  await expect(page.getByTestId('welcome')).toBeHidden();
   const results = page.getByTestId('results').locator(':scope > li');
   await expect(results).toHaveCount(10);
   await expect(results.first().locator('.passage mark').first()).toBeVisible();
-  await results
-    .first()
-    .getByText(/^Scores/)
-    .click();
+
+  // A search product's page: the first results are in the first screen at 1280×860, and ten results with their
+  // passages trimmed take at most two screens.
+  expect(page.viewportSize()).toEqual(DESKTOP);
+  const layout = await resultsLayout(page);
+  info.annotations.push({ type: 'results layout at 1280×860', description: JSON.stringify(layout) });
+  console.log(`[${info.project.name}] results layout at 1280×860: ${JSON.stringify(layout)}`);
+  expect(layout.bottoms.slice(0, 3).every((bottom) => bottom <= DESKTOP.height)).toBe(true);
+  expect(layout.pageHeight).toBeLessThanOrEqual(2 * DESKTOP.height);
+  expect(Math.max(...layout.excerpts)).toBeLessThanOrEqual(226);
+  // "Show more" gives the whole passage; scores on demand.
+  await wholePassage(results.first());
+  await expect(results.first().getByTestId('show-more')).toHaveText('Show less');
+  await results.first().getByText('Scores').click();
   await expect(results.first().locator('dl')).toBeVisible();
   await screenshot(page, info, 'app-2-demo-results');
 
-  // Their own folder (the folder input: a real folder drop cannot be synthesized), internalized without jank.
+  // The Library view leads with its drop zone. Their own folder goes in (the folder input: a real folder drop cannot
+  // be synthesized), internalized without jank, and the search box searches it from then on.
+  await page.getByTestId('nav-library').click();
+  await expect(page.getByTestId('drop-zone')).toBeInViewport();
+  await expect(page.getByTestId('view-search')).toBeHidden();
   const folder = makeLibraryFolder('notes', 30);
   from = await now(page);
   await page.getByTestId('add-folder').setInputFiles(folder);
   await waitIdle(page, 33);
   long.push(...(await longTasksIn(page, from, await now(page))));
+  await expect(page.getByTestId('search-library')).toHaveValue('mine');
+  await expect(page.getByTestId('searching')).toContainText('Searching your documents: 33 documents');
   await screenshot(page, info, 'app-3-library');
 
-  // Searched by the model, in hybrid mode, with nothing but BM25 as a fallback label.
+  // Searched by the model from the header's box, in hybrid mode: the search view comes back with the results.
   const record = 'transition studies and skin friction measurements on an insulated flat plate';
   from = await now(page);
   await search(page, record, 'mine');
   long.push(...(await longTasksIn(page, from, await now(page))));
+  await expect(page.getByTestId('view-search')).toBeVisible();
   await expect(results.first().locator('.path')).toContainText('notes/');
-  const passage = (await results.first().locator('.passage').textContent())!;
+  await screenshot(page, info, 'app-4-own-results');
+  const passage = await wholePassage(results.first());
 
   // Open in document: the passage is marked in the document's whole text; Escape returns focus to the button.
   const opener = results.first().getByTestId('open-document');
@@ -95,10 +144,17 @@ test('a newcomer: demo search, a folder of their own, open in document, reload, 
   await expect(view).toHaveAttribute('data-state', 'open');
   await expect(view.getByTestId('document-passage')).toHaveText(passage);
   await expect(view.getByTestId('document-passage')).toBeInViewport();
-  await screenshot(page, info, 'app-4-open-in-document');
+  await screenshot(page, info, 'app-5-open-in-document');
   await page.keyboard.press('Escape');
   await expect(view).not.toBeVisible();
   await expect(opener).toBeFocused();
+
+  // The Model view: the model answering, its device and state.
+  await page.getByTestId('nav-model').click();
+  await expect(page.getByTestId('model-status')).toBeVisible();
+  await expect(page.getByTestId('model-status')).toContainText('is ready on');
+  await expect(page.getByTestId('nav-model')).toHaveAttribute('aria-current', 'page');
+  await screenshot(page, info, 'app-6-model');
 
   // No main-thread work that blocks while it ingested and searched: the page only draws what the workers report.
   // Every long animation frame (over 50 ms) is reported with the scripts that ran in it, and no script of the page
@@ -119,7 +175,7 @@ test('a newcomer: demo search, a folder of their own, open in document, reload, 
   await waitIdle(page, 33);
   await modelReady(page);
   await search(page, record, 'mine');
-  await expect(results.first().locator('.passage')).toHaveText(passage);
+  expect(await wholePassage(results.first())).toBe(passage);
 
   // Offline reload: the service worker serves the app and the runtime, the model comes from its cache.
   const isolated = await page.evaluate(() => crossOriginIsolated);
@@ -131,11 +187,136 @@ test('a newcomer: demo search, a folder of their own, open in document, reload, 
   expect(await page.evaluate(() => crossOriginIsolated)).toBe(isolated);
   await waitIdle(page, 33);
   await search(page, record, 'mine');
-  await expect(results.first().locator('.passage')).toHaveText(passage);
-  await screenshot(page, info, 'app-5-offline');
+  expect(await wholePassage(results.first())).toBe(passage);
+  await screenshot(page, info, 'app-7-offline');
   await context.setOffline(false);
 
   expect(await policyViolations(page)).toEqual([]);
+});
+
+test('the states a user meets: an empty library, no results, an error, storage nearly full, offline, a failed model', async ({
+  page,
+  context,
+}, info) => {
+  await watchPage(page);
+  await page.goto(`/?device=${info.project.name}#library`);
+  await modelReady(page);
+
+  // An empty library: the drop zone and a line that says so, no empty table.
+  const library = page.getByTestId('your-library');
+  await expect(library).toHaveAttribute('data-empty', 'true');
+  await expect(page.getByTestId('library-summary')).toContainText('No documents yet');
+  await expect(page.getByTestId('documents')).toBeHidden();
+  await screenshot(page, info, 'state-1-empty-library');
+
+  // Searching it anyway: the search view says it is empty and leads to the Library view.
+  await page.getByTestId('search-library').selectOption('mine');
+  await page.getByTestId('query').fill('boundary layer');
+  await page.getByTestId('query').press('Enter');
+  const status = page.getByTestId('search-status');
+  await expect(status).toHaveAttribute('data-state', 'done');
+  const empty = page.getByTestId('no-results');
+  await expect(empty).toHaveAttribute('data-reason', 'empty-library');
+  await expect(empty.getByRole('link', { name: 'Add documents' })).toBeVisible();
+  await screenshot(page, info, 'state-2-empty-library-search');
+
+  // No passage holds the words: said, with what to try.
+  await search(page, 'zqxjv wvkpq', 'demo', 'lexical');
+  await expect(empty).toHaveAttribute('data-reason', 'no-match');
+  await expect(empty).toContainText('No passages found in the demo collection');
+  await screenshot(page, info, 'state-3-no-results');
+
+  // An error: what happened, what to do, and its code.
+  await page.getByTestId('query').fill('   ');
+  await page.getByTestId('query').press('Enter');
+  await expect(status).toHaveAttribute('data-state', 'error');
+  await expect(status).toHaveAttribute('data-code', 'EMPTY_QUERY');
+  await expect(status).toContainText('Type a few words to search for. (EMPTY_QUERY)');
+  await screenshot(page, info, 'state-4-error');
+
+  // Storage nearly full (the estimate made to say 95 %): warned of in the header, from every view.
+  await page.evaluate(() => {
+    const real = navigator.storage.estimate.bind(navigator.storage);
+    navigator.storage.estimate = async () => {
+      const quota = (await real()).quota ?? 1e9;
+      return { quota, usage: Math.round(quota * 0.95) };
+    };
+  });
+  await page.getByTestId('nav-library').click();
+  await page.getByTestId('add-files').setInputFiles({
+    name: 'note.txt',
+    mimeType: 'text/plain',
+    buffer: Buffer.from('Wind tunnel notes\n\nThe boundary layer separated at the trailing edge of the flap.\n'),
+  });
+  await waitIdle(page, 1);
+  const storage = page.getByTestId('activity').locator('li[data-kind="storage"]');
+  await expect(storage).toContainText('Storage nearly full');
+  await expect(page.getByTestId('storage')).toHaveAttribute('data-state', 'warning');
+  await page.getByTestId('nav-search').click();
+  await expect(storage).toBeVisible();
+  await screenshot(page, info, 'state-5-storage-nearly-full');
+
+  // Offline: said in the header; searching goes on.
+  await context.setOffline(true);
+  const offline = page.getByTestId('activity').locator('li[data-kind="offline"]');
+  await expect(offline).toContainText('Offline');
+  await search(page, 'boundary layer', 'demo', 'lexical');
+  await screenshot(page, info, 'state-6-offline');
+  await context.setOffline(false);
+  await expect(offline).toHaveCount(0);
+
+  // A model that fails to load (a folder that is not a model): the Model view says why, with what to do and the
+  // code; the header still says what answers.
+  await page.getByTestId('nav-model').click();
+  const broken = makeLibraryFolder('not-a-model', 1);
+  await page.getByTestId('model-folder').setInputFiles(broken);
+  const modelError = page.getByTestId('model-error');
+  await expect(modelError).toBeVisible();
+  await expect(modelError).toHaveAttribute('data-code', /^[A-Z_]+$/);
+  await expect(modelError).toContainText(/\([A-Z_]+\)/);
+  await expect(page.getByTestId('answering')).toHaveAttribute('data-state', 'ready');
+  await screenshot(page, info, 'state-7-model-failed');
+  expect(await policyViolations(page)).toEqual([]);
+});
+
+test('installable: a manifest with its icons, and "Install app" when the browser offers the prompt', async ({
+  page,
+  request,
+}) => {
+  await page.goto('/');
+  const href = await page.locator('link[rel="manifest"]').getAttribute('href');
+  const manifest = (await (await request.get(href!)).json()) as {
+    display: string;
+    name: string;
+    start_url: string;
+    icons: { src: string; sizes: string; purpose?: string }[];
+  };
+  expect(manifest).toMatchObject({ display: 'standalone', name: 'Self-Retrieval Web' });
+  expect(manifest.icons.map((icon) => icon.sizes)).toEqual(expect.arrayContaining(['192x192', '512x512']));
+  expect(manifest.icons.some((icon) => icon.purpose === 'maskable')).toBe(true);
+  for (const icon of manifest.icons) {
+    const response = await request.get(new URL(icon.src, new URL(href!, page.url())).href);
+    expect(response.headers()['content-type']).toBe('image/png');
+  }
+
+  // Chromium fires beforeinstallprompt only for a real install opportunity: the event is made here, with a prompt
+  // that records being called. The button appears, opens the prompt, and goes away.
+  const install = page.getByTestId('install');
+  await expect(install).toBeHidden();
+  await page.evaluate(() => {
+    const event = Object.assign(new Event('beforeinstallprompt', { cancelable: true }), {
+      prompt: () => {
+        (globalThis as { prompted?: boolean }).prompted = true;
+        return Promise.resolve();
+      },
+      userChoice: Promise.resolve({ outcome: 'accepted' }),
+    });
+    dispatchEvent(event);
+  });
+  await expect(install).toBeVisible();
+  await install.click();
+  expect(await page.evaluate(() => (globalThis as { prompted?: boolean }).prompted)).toBe(true);
+  await expect(install).toBeHidden();
 });
 
 test('the XSS corpus stays text: in results, in the document view and in the documents table', async ({
@@ -156,6 +337,8 @@ test('the XSS corpus stays text: in results, in the document view and in the doc
 
   await search(page, 'zanzibar payloads', 'mine', 'lexical');
   const results = page.getByTestId('results');
+  // The whole passages: cards trim them around the query's words.
+  for (const card of await results.locator(':scope > li').all()) await wholePassage(card);
   await expect(results).toContainText('<script>window.__xss = "script"</script>');
   await expect(results).toContainText('onerror="window.__xss');
   await expect(results).toContainText('<style>body { display: none !important;');
@@ -193,6 +376,14 @@ test('keyboard only, no serious accessibility violations in either theme, and a 
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('search-status')).toHaveAttribute('data-state', 'done', { timeout: 300_000 });
 
+  // "/" brings the focus back to the search box from anywhere but a text field; typed in the box, it is a character.
+  await page.getByTestId('results').locator(':scope > li').first().focus();
+  await page.keyboard.press('/');
+  await expect(page.getByTestId('query')).toBeFocused();
+  await page.keyboard.press('/');
+  await expect(page.getByTestId('query')).toHaveValue('heat transfer to a blunt body in hypersonic flow/');
+  await page.getByTestId('query').fill('heat transfer to a blunt body in hypersonic flow');
+
   // Tab to the first "Open in document", open it with Enter, close it with Escape: focus comes back.
   const opener = page.getByTestId('results').locator(':scope > li').first().getByTestId('open-document');
   for (let i = 0; i < 40 && !(await opener.evaluate((el) => el === document.activeElement)); i++) {
@@ -226,5 +417,14 @@ test('keyboard only, no serious accessibility violations in either theme, and a 
   await page.getByTestId('theme').selectOption('light');
   expect(await seriousViolations(page)).toEqual([]);
   await screenshot(page, info, 'app-phone-light');
+  // The Library and Model views, in both themes.
+  for (const theme of ['light', 'dark']) {
+    await page.getByTestId('theme').selectOption(theme);
+    for (const view of ['library', 'model']) {
+      await page.getByTestId(`nav-${view}`).click();
+      expect(await seriousViolations(page)).toEqual([]);
+    }
+    await page.getByTestId('nav-search').click();
+  }
   expect(await policyViolations(page)).toEqual([]);
 });

@@ -6,6 +6,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { firstHitDocuments, waitIdle } from './app-page';
 import { makeNotesFolder, NOTES } from './library-folders';
+import { screenshot } from './screenshot';
 
 /** The first hit's document for each note's query. */
 const topDocuments = (page: Page, notes: typeof NOTES) =>
@@ -35,7 +36,7 @@ test('a dropped folder is internalized in the page, resumes after a reload, and 
   const device = info.project.name;
   const pageErrors: string[] = [];
   page.on('pageerror', (error) => pageErrors.push(String(error)));
-  await page.goto(`/?debug&device=${device}`);
+  await page.goto(`/?debug&device=${device}#library`);
   await modelReady(page, device, 'cranfield-tiny');
   // SwiftShader runs WebGPU on the CPU, a step in about 13 s (WebAssembly: 1.5 s): half the notes there.
   const notes = device === 'webgpu' ? NOTES.slice(0, 3) : NOTES;
@@ -55,6 +56,14 @@ test('a dropped folder is internalized in the page, resumes after a reload, and 
   expect(estimateSeconds).toBeGreaterThan(0);
   await page.getByTestId('internalize-start').click();
   await expect(panel).toHaveAttribute('data-phase', 'running');
+  await expect(page.getByTestId('internalize-pause')).toBeVisible();
+  // Visible from every view: the header's line for the run, with a link back to it.
+  const training = page.getByTestId('activity').locator('li[data-kind="training"]');
+  await expect(training).toContainText('Internalizing');
+  await page.getByTestId('nav-search').click();
+  await expect(training).toBeVisible();
+  await screenshot(page, info, 'internalize-running');
+  await training.getByRole('link', { name: 'Library' }).click();
   await expect(page.getByTestId('internalize-pause')).toBeVisible();
 
   // Reloaded once a checkpoint is saved: the run resumes from it on its own.

@@ -11,7 +11,7 @@ import { makeBadFolder, makeLibraryFolder } from './library-folders';
 test.describe.configure({ timeout: 600_000 });
 
 async function openApp(page: Page): Promise<void> {
-  await page.goto('/');
+  await page.goto('/#library');
   await expect(page.getByTestId('your-library')).toHaveAttribute('data-state', 'ready', { timeout: 120_000 });
 }
 
@@ -63,6 +63,21 @@ test('files dropped on the page are internalized', async ({ page }) => {
   await waitIdle(page, 2);
   await expect(statusOf(page, 'dropped.md')).toHaveAttribute('data-status', 'indexed');
   await expect(statusOf(page, 'second.txt')).toHaveAttribute('data-status', 'indexed');
+
+  // Anywhere on the page, in any view: the drag brings the Library view forward, and the drop is taken there.
+  await page.getByTestId('nav-search').click();
+  const third = await page.evaluateHandle(() => {
+    const dt = new DataTransfer();
+    dt.items.add(new File(['A third note, dropped on the search page, on shock stand-off.'], 'third.txt'));
+    return dt;
+  });
+  await page.getByTestId('welcome').dispatchEvent('dragover', { dataTransfer: third });
+  await expect(page.getByTestId('drop-zone')).toBeInViewport();
+  await expect(page.getByTestId('drop-zone')).toHaveClass(/dragging/);
+  await page.getByTestId('drop-zone').dispatchEvent('drop', { dataTransfer: third });
+  await waitIdle(page, 3);
+  await expect(statusOf(page, 'third.txt')).toHaveAttribute('data-status', 'indexed');
+  await expect(page.getByTestId('drop-zone')).not.toHaveClass(/dragging/);
   expect((await checkIndex(page)).ok).toBe('true');
 });
 
@@ -259,6 +274,8 @@ test('cancel stops the ingest, keeps what was saved and drops the rest', async (
   await openApp(page);
   await page.getByTestId('add-folder').setInputFiles(makeLibraryFolder('cancelled', 400));
   await expect(page.getByTestId('ingest-progress')).toBeVisible();
+  // The header says so too, from every view.
+  await expect(page.getByTestId('activity').locator('li[data-kind="ingest"]')).toContainText('Adding documents');
   await page.getByTestId('cancel-ingest').click();
   await expect(page.getByTestId('library-status')).toContainText('Cancelled');
   const summary = page.getByTestId('library-summary');

@@ -11,6 +11,7 @@ import { DEMO_MODEL_ID, MODEL_ROOT } from '../test/paths';
 import { makeLibraryFolder } from './library-folders';
 import type { ModelWorkerApi } from '../workers/protocol';
 import { chatFixtureFiles, MIRROR_PATH, ModelHub } from './model-hub';
+import { screenshot } from './screenshot';
 
 const QUERY =
   'what similarity laws must be obeyed when constructing aeroelastic models of heated high speed aircraft .';
@@ -24,7 +25,7 @@ test.afterEach(async () => {
 });
 
 async function openApp(page: Page, device: string): Promise<void> {
-  await page.goto(`/?debug&device=${device}&hub=${encodeURIComponent(hub.url)}`);
+  await page.goto(`/?debug&device=${device}&hub=${encodeURIComponent(hub.url)}#model`);
   await expect(page.getByTestId('model-status')).toHaveAttribute('data-state', 'ready');
   await expect(page.getByTestId('model-list').locator('li[data-builtin]')).toHaveCount(1);
 }
@@ -37,6 +38,8 @@ async function search(page: Page, library: 'demo' | 'mine' = 'demo', mode = 'hyb
   await page.getByTestId('search-form').getByRole('button', { name: 'Search' }).click();
   const status = page.getByTestId('search-status');
   await expect(status).toHaveAttribute('data-state', /^(done|error)$/);
+  // Back to the Model view, where these tests work.
+  await page.getByTestId('nav-model').click();
   return status;
 }
 
@@ -161,6 +164,10 @@ test('forced failures each say what happened, and keyword search keeps working',
   await page.getByTestId('download-model').click();
   await expect(status).toHaveAttribute('data-code', 'MODEL_LOAD_FAILED');
   await expect(status).toContainText('could not be loaded');
+  // The header says what answers instead, from every view.
+  await expect(page.getByTestId('answering')).toHaveAttribute('data-state', 'error');
+  await expect(page.getByTestId('answering')).toContainText('keywords (BM25)');
+  await screenshot(page, info, 'models-load-failed');
   // The page starts a fresh worker after a failed load (ONNX Runtime may be left unusable): no model, not a failed one.
   let searched = await search(page);
   await expect(searched).toHaveAttribute('data-fallback', 'no-model');

@@ -93,14 +93,20 @@ describe('SelfRetriever', () => {
     expect(lm.live.size).toBe(0);
   });
 
-  it('streams each candidate before the ranking', async () => {
+  it('streams each candidate, then how many are judged, before the ranking', async () => {
     const { retriever } = setup();
     const events: SearchEvent[] = [];
-    const result = await retriever.search('jet panel', { onEvent: (e) => events.push(e) });
+    const result = await retriever.search('jet panel', { onEvent: (e) => events.push(e), assessBatch: 2 });
     const candidates = events.filter((e) => e.type === 'candidate');
     expect(candidates.length).toBe(result.stats.candidates);
     expect(events.at(-1)).toEqual({ type: 'ranked', result });
-    expect(events.slice(0, -1).every((e) => e.type === 'candidate')).toBe(true);
+    const judged = events.flatMap((e) => (e.type === 'judged' ? [e] : []));
+    const firstJudged = events.findIndex((e) => e.type === 'judged');
+    expect(events.slice(0, firstJudged).every((e) => e.type === 'candidate')).toBe(true);
+    expect(result.stats.assessed).toBeGreaterThan(2);
+    expect(judged.length).toBe(Math.ceil(result.stats.assessed / 2));
+    expect(judged.at(-1)).toEqual({ type: 'judged', judged: result.stats.assessed, of: result.stats.assessed });
+    expect(judged.map((e) => e.judged)).toEqual([...judged.map((e) => e.judged)].sort((a, b) => a - b));
   });
 
   it('cancels at any point — before, while decoding, while assessing — and leaks nothing', async () => {

@@ -123,6 +123,8 @@ export interface SearchResponse<L extends string = string> {
  */
 export type SearchProgress<L extends string = string> =
   | { readonly type: 'candidate'; readonly candidate: CandidateHit }
+  /** The model has judged `judged` of the `of` candidates it found (self-assessment). */
+  | { readonly type: 'judged'; readonly judged: number; readonly of: number }
   | { readonly type: 'ranked'; readonly response: SearchResponse<L> }
   | { readonly type: 'answering' }
   | { readonly type: 'answer-token'; readonly text: string };
@@ -452,7 +454,14 @@ export class EngineSession {
         ...settings,
         signal,
         onEvent: (event) => {
-          if (!onProgress || event.type !== 'candidate') return;
+          if (!onProgress) return;
+          if (event.type === 'judged') {
+            // After the candidates that came before it, like everything else the page hears.
+            const { judged, of } = event;
+            candidates = candidates.then(() => onProgress({ type: 'judged', judged, of })).catch(() => undefined);
+            return;
+          }
+          if (event.type !== 'candidate') return;
           const found = Promise.resolve(passage(event.entry));
           found.catch(() => undefined); // handled below, in order
           candidates = candidates

@@ -9,8 +9,8 @@
 //   every result;
 // - `lexical`: BM25 alone — the baseline, and the fallback when no model can run.
 //
-// Streams events through `onEvent`: each candidate as its leaf is reached, then the ranked list. Cancellable at any
-// point by the signal; every cached sequence is released either way.
+// Streams events through `onEvent`: each candidate as its leaf is reached, self-assessment's progress, then the
+// ranked list. Cancellable at any point by the signal; every cached sequence is released either way.
 import { generateAnswer, formatSources, type Answer } from './answer';
 import { constrainedBeamSearch, type BeamPrior, type Candidate } from './beam-search';
 import { CodedError } from './errors';
@@ -129,6 +129,8 @@ export interface SearchResult {
 
 export type SearchEvent =
   | { readonly type: 'candidate'; readonly entry: number; readonly path: number }
+  /** Self-assessment progress: `judged` of the `of` candidates judged so far. */
+  | { readonly type: 'judged'; readonly judged: number; readonly of: number }
   | { readonly type: 'ranked'; readonly result: SearchResult };
 
 export type AnswerOutcome =
@@ -365,6 +367,7 @@ export class SelfRetriever<S> {
           tail: batch.tail,
         });
         scores.forEach((s, i) => out.push(batch.relevance(s, i)));
+        o.onEvent?.({ type: 'judged', judged: out.length, of: entries.length });
       } finally {
         model.lm.release(parent);
       }

@@ -4,7 +4,8 @@
 import { highlightQuery } from '../dom/highlight';
 import type { Passage } from '../core/passage';
 import type { DocumentText, ModelWorkerApi, SearchLibrary } from '../../workers/protocol';
-import { element, errorText, h } from './dom';
+import { element, h } from './dom';
+import { describeError, errorLine } from './error-help';
 
 export function passageLocation(passage: Pick<Passage, 'documentPath' | 'page' | 'section'>): string {
   return [passage.documentPath, passage.page !== undefined && `page ${passage.page}`, passage.section]
@@ -64,7 +65,7 @@ export function mountDocumentView(
       (error: unknown) => {
         if (ticket !== opened) return;
         dialog.dataset['state'] = 'error';
-        bodyEl.textContent = errorText(error);
+        bodyEl.textContent = errorLine(describeError(error));
       },
     );
   };

@@ -8,7 +8,9 @@ import type {
   LibraryEvent,
   LibraryView,
 } from '../../workers/library-protocol';
-import { element, errorText, formatBytes, formatDuration, h } from './dom';
+import { reportActivity } from './activity';
+import { element, formatBytes, formatDuration, h } from './dom';
+import { describeError, errorLine, helpFor } from './error-help';
 import {
   canPickDirectory,
   ensureReadPermission,
@@ -20,6 +22,9 @@ import {
 } from './file-input';
 import { startLibraryWorker } from './library-client';
 
+/** The share of the site's quota past which storage is "nearly full": warned of in the header, from every view. */
+const NEARLY_FULL = 0.9;
+
 const STATUS_LABEL: Record<DocumentRecord['status'], string> = {
   indexed: 'Indexed',
   failed: 'Failed',
@@ -27,10 +32,18 @@ const STATUS_LABEL: Record<DocumentRecord['status'], string> = {
   duplicate: 'Duplicate',
 };
 
+export interface LibraryPanelOptions {
+  /** Each new view of the library (the training panel recounts what the internalized model holds). */
+  readonly onChange?: (view: LibraryView) => void;
+  /** Files are dragged over the page, in whichever view: the page shows the Library view, which takes them. */
+  readonly onFilesDragged?: () => void;
+}
+
 /** Mounts the panel. The returned function (re)opens the library for a model: the tokenizer choice the model worker
- * uses, so a new model re-keys the library (with progress) before self mode is offered over it. `onChange` hears
- * each new view of the library (the training panel recounts what the internalized model holds). */
-export function mountLibraryPanel(onChange?: (view: LibraryView) => void): (modelId: string) => Promise<void> {
+ * uses, so a new model re-keys the library (with progress) before self mode is offered over it. */
+export function mountLibraryPanel({ onChange, onFilesDragged }: LibraryPanelOptions = {}): (
+  modelId: string,
+) => Promise<void> {
   const worker = startLibraryWorker();
   const status = element<HTMLParagraphElement>('library-status');
   const progressBox = element<HTMLDivElement>('ingest-progress');
@@ -48,7 +61,10 @@ export function mountLibraryPanel(onChange?: (view: LibraryView) => void): (mode
     else delete status.dataset['code'];
     status.textContent = text;
   };
-  const fail = (error: unknown) => say(errorText(error), 'error', (error as { code?: string }).code);
+  const fail = (error: unknown) => {
+    const info = describeError(error);
+    say(errorLine(info), 'error', info.code);
+  };
 
   function showProgress(p: IngestProgress, otherTab: boolean): void {
     const active = p.phase === 'ingesting' || p.phase === 'rekeying' || p.phase === 'saving';
@@ -65,6 +81,16 @@ export function mountLibraryPanel(onChange?: (view: LibraryView) => void): (mode
           `${p.passagesAdded.toLocaleString('en')} passages`;
     const eta = p.etaMs !== undefined && p.filesDone > 0 ? ` · about ${formatDuration(p.etaMs)} left` : '';
     progressText.textContent = `${otherTab ? 'Another tab is internalizing: ' : ''}${what}${eta}`;
+    reportActivity(
+      'ingest',
+      active
+        ? {
+            text: `${p.phase === 'rekeying' ? 'Re-keying' : 'Adding documents'}: ${what}${eta}`,
+            view: 'library',
+            progress: { value: p.bytesDone, max: p.bytesTotal },
+          }
+        : null,
+    );
     if (p.phase === 'cancelled' || p.phase === 'done') {
       say(p.message ?? `Internalized ${p.filesDone} files (${p.passagesAdded.toLocaleString('en')} new passages).`);
     }
@@ -73,7 +99,11 @@ export function mountLibraryPanel(onChange?: (view: LibraryView) => void): (mode
   function documentRow(doc: DocumentRecord): HTMLTableRowElement {
     const remove = h('button', { type: 'button', textContent: 'Remove', title: `Remove ${doc.path}` });
     remove.addEventListener('click', () => void run(() => worker.remove([doc.path])));
-    const detail = doc.error?.message ?? (doc.duplicateOf ? `same content as ${doc.duplicateOf}` : (doc.title ?? ''));
+    const detail = doc.error
+      ? errorLine({ ...doc.error, help: helpFor(doc.error.code) })
+      : doc.duplicateOf
+        ? `same content as ${doc.duplicateOf}`
+        : (doc.title ?? '');
     return h(
       'tr',
       { dataset: { path: doc.path, status: doc.status, ...(doc.error ? { code: doc.error.code } : {}) } },
@@ -103,6 +133,8 @@ export function mountLibraryPanel(onChange?: (view: LibraryView) => void): (mode
           (problems ? ` · ${problems} not internalized (see below)` : '') +
           (view.queued ? ` · ${view.queued} waiting` : '');
     documentsBody.replaceChildren(...documents.map(documentRow));
+    // An empty library shows its drop zone and the line above, not an empty table.
+    element('your-library').dataset['empty'] = String(documents.length === 0);
     void showStorage().catch(() => undefined);
     void showFolders().catch(() => undefined);
   }
@@ -112,9 +144,22 @@ export function mountLibraryPanel(onChange?: (view: LibraryView) => void): (mode
     if (!navigator.storage?.estimate) return;
     const { usage = 0, quota = 0 } = await navigator.storage.estimate();
     const persisted = navigator.storage.persisted ? await navigator.storage.persisted() : false;
+    const nearlyFull = quota > 0 && usage / quota >= NEARLY_FULL;
+    el.dataset['state'] = nearlyFull ? 'warning' : 'ok';
     el.textContent =
       `Storage: ${formatBytes(usage)} used of ${formatBytes(quota)} available to this site` +
-      (persisted ? ' (kept: the browser will not evict it)' : ' (the browser may evict it when space runs low)');
+      (persisted ? ' (kept: the browser will not evict it)' : ' (the browser may evict it when space runs low)') +
+      (nearlyFull ? '. Nearly full: remove documents or models you no longer need before adding more.' : '');
+    reportActivity(
+      'storage',
+      nearlyFull
+        ? {
+            text: `Storage nearly full: ${formatBytes(usage)} of ${formatBytes(quota)} used. Remove documents or models to add more.`,
+            view: 'library',
+            state: 'warning',
+          }
+        : null,
+    );
   }
 
   async function showFolders(): Promise<void> {
@@ -172,17 +217,27 @@ export function mountLibraryPanel(onChange?: (view: LibraryView) => void): (mode
     else say(event.message, 'error', event.code);
   }
 
-  // Getting files in.
+  // Getting files in: dropped anywhere on the page (the drop zone lights up, in the Library view the drag brings
+  // forward), or picked with the inputs below.
   const dropZone = element<HTMLDivElement>('drop-zone');
-  dropZone.addEventListener('dragover', (event) => {
+  const carriesFiles = (event: DragEvent) => event.dataTransfer?.types.includes('Files') ?? false;
+  document.addEventListener('dragover', (event) => {
+    if (!carriesFiles(event)) return;
     event.preventDefault();
+    if (dropZone.classList.contains('dragging')) return;
     dropZone.classList.add('dragging');
+    onFilesDragged?.();
   });
-  dropZone.addEventListener('dragleave', () => dropZone.classList.remove('dragging'));
-  dropZone.addEventListener('drop', (event) => {
+  // Left the window (no element to go to), or let go elsewhere: the zone goes back to rest.
+  document.addEventListener('dragleave', (event) => {
+    if (event.relatedTarget === null) dropZone.classList.remove('dragging');
+  });
+  document.addEventListener('dragend', () => dropZone.classList.remove('dragging'));
+  document.addEventListener('drop', (event) => {
+    if (!carriesFiles(event) || !event.dataTransfer) return;
     event.preventDefault();
     dropZone.classList.remove('dragging');
-    if (!event.dataTransfer) return;
+    onFilesDragged?.();
     // Called synchronously: the drop's items are only readable until the handler's first await.
     void filesFromDataTransfer(event.dataTransfer).then(add, fail);
   });

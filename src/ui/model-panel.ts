@@ -13,7 +13,9 @@ import type {
   RegistryModel,
   StoredModel,
 } from '../../workers/protocol';
-import { element, errorText, formatBytes, h } from './dom';
+import { reportActivity } from './activity';
+import { element, formatBytes, h } from './dom';
+import { describeError, errorLine } from './error-help';
 
 export interface ModelPanelOptions {
   readonly worker: ModelWorkerApi;
@@ -56,8 +58,9 @@ export function mountModelPanel(options: ModelPanelOptions): ModelPanel {
 
   const showError = (error: unknown) => {
     errorEl.hidden = false;
-    errorEl.dataset['code'] = (error as { code?: string }).code ?? 'ERROR';
-    errorEl.textContent = `${errorText(error)} Searches keep working with keywords (BM25).`;
+    const info = describeError(error);
+    errorEl.dataset['code'] = info.code;
+    errorEl.textContent = `${errorLine(info)} Searches keep working with keywords (BM25).`;
   };
   const clearError = () => {
     errorEl.hidden = true;
@@ -89,6 +92,16 @@ export function mountModelPanel(options: ModelPanelOptions): ModelPanel {
         : `${p.phase === 'verifying' ? 'checking' : 'file'} ${p.fileIndex + 1} of ${p.files}: ${p.file} ` +
           `${formatBytes(p.fileLoaded)}${p.fileTotal ? ` of ${formatBytes(p.fileTotal)}` : ''}`;
     progressText.textContent = `${formatBytes(p.loaded)}${p.total ? ` of ${formatBytes(p.total)} (${Math.floor((100 * p.loaded) / p.total)}%)` : ''} — ${file}`;
+    reportActivity(
+      'download',
+      p.phase === 'done'
+        ? null
+        : {
+            text: `Downloading a model: ${progressText.textContent}`,
+            view: 'model',
+            ...(p.total ? { progress: { value: p.loaded, max: p.total } } : {}),
+          },
+    );
   }
 
   async function download(source: DownloadSource): Promise<void> {
@@ -107,11 +120,14 @@ export function mountModelPanel(options: ModelPanelOptions): ModelPanel {
       await refresh();
       await options.load({ kind: 'stored', key: stored.key }, stored.name);
     } catch (error) {
+      // The error says what happened (and what was kept); the bar would only repeat its last step.
       progressBox.dataset['state'] = 'failed';
+      progressBox.hidden = true;
       showError(error);
       await refresh();
     } finally {
       downloading = undefined;
+      reportActivity('download', null);
     }
   }
 

@@ -1,7 +1,9 @@
 // Offline use: registers the service worker (workers/sw.ts) with workbox-window and shows its state in the header's
-// #offline-status: saving the app, ready to work offline, or a new version waiting for a reload. Imported for its
-// effect by main.ts. A module of the page bundle, never an inline script, so `script-src 'self'` is enough.
+// #offline-status: saving the app, ready to work offline, or a new version waiting for a reload; and says when the
+// network is gone. Imported for its effect by main.ts. A module of the page bundle, never an inline script, so
+// `script-src 'self'` is enough.
 import { Workbox } from 'workbox-window';
+import { reportActivity } from './activity';
 import { element, errorText } from './dom';
 
 type OfflineState = 'off' | 'unsupported' | 'installing' | 'ready' | 'update' | 'error';
@@ -24,7 +26,10 @@ function show(state: OfflineState, text: string, action?: { label: string; run: 
 
 async function register(): Promise<void> {
   const wb = new Workbox(`${import.meta.env.BASE_URL}sw.js`, { scope: import.meta.env.BASE_URL });
-  const ready = () => show('ready', 'Ready to work offline: the app, its runtime and the demo model are kept here.');
+  const ready = () => {
+    show('ready', 'Ready to work offline');
+    statusEl.title = 'The app, its runtime and the demo model are kept in this browser.';
+  };
 
   wb.addEventListener('installing', (event) => {
     if (!event.isUpdate) show('installing', 'Saving the app for offline use…');
@@ -55,6 +60,23 @@ async function register(): Promise<void> {
   // Active but not in control (a hard reload bypasses the worker): everything is kept, the next load uses it.
   else if (registration?.active && !registration.installing && !registration.waiting) ready();
 }
+
+/** No network: search, the library and internalizing go on; only model downloads wait (said in the header). */
+function showNetwork(): void {
+  reportActivity(
+    'offline',
+    navigator.onLine
+      ? null
+      : {
+          text: 'Offline: search and your library work here; model downloads need a connection.',
+          view: 'model',
+          state: 'warning',
+        },
+  );
+}
+addEventListener('online', showNetwork);
+addEventListener('offline', showNetwork);
+showNetwork();
 
 if (import.meta.env.DEV) {
   // No service worker in `vite dev` (vite.config.ts): it would serve stale modules.

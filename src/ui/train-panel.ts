@@ -11,7 +11,9 @@ import type {
   TrainWorkerApi,
 } from '../../workers/train-protocol';
 import type { DeviceRequest } from '../../workers/protocol';
-import { element, errorText, formatDuration } from './dom';
+import { reportActivity } from './activity';
+import { element, formatDuration } from './dom';
+import { describeError, errorLine } from './error-help';
 
 export interface TrainPanelOptions {
   readonly api: TrainWorkerApi;
@@ -52,7 +54,10 @@ export function mountTrainPanel(options: TrainPanelOptions): TrainPanel {
     if (code) state.dataset['code'] = code;
     else delete state.dataset['code'];
   };
-  const fail = (error: unknown) => say(errorText(error), (error as { code?: string }).code ?? 'ERROR');
+  const fail = (error: unknown) => {
+    const info = describeError(error);
+    say(errorLine(info), info.code);
+  };
 
   /** The model training starts from: the internalized model's base when that model is what searches now. */
   function base(): ModelRef {
@@ -103,6 +108,20 @@ export function mountTrainPanel(options: TrainPanelOptions): TrainPanel {
     else if (view.phase === 'elsewhere') {
       say('Another tab is internalizing this library (or this page, before its reload, is letting go of the run).');
     } else if (!estimate) say('');
+    reportActivity(
+      'training',
+      running || view.phase === 'interrupted'
+        ? {
+            text: p
+              ? `Internalizing: step ${count(p.step)} of about ${count(p.totalSteps)}, about ${formatDuration(p.etaMs)} left`
+              : 'Internalizing: starting…',
+            view: 'library',
+            ...(p ? { progress: { value: Math.min(p.tokens, p.totalTokens), max: p.totalTokens } } : {}),
+          }
+        : view.phase === 'paused'
+          ? { text: 'Internalizing paused: resume it in the Library view', view: 'library', state: 'warning' }
+          : null,
+    );
 
     const model = view.model;
     box.dataset['modelKey'] = model?.key ?? '';
